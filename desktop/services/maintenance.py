@@ -1,0 +1,105 @@
+"""Keeping the data safe: integrity check, backup and restore."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from desktop.db import SQLITE_HEADER, Database, current_revision, head_revision, sqlite_backup
+from desktop.models import Affiliate, Program
+from desktop.services.errors import BadInput, RefusedByState
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    ok: bool
+    messages: tuple[str, ...]
+
+
+def check_database(db: Database) -> CheckReport:
+    """SQLite's integrity and foreign-key checks plus the schema version; PostgreSQL: reachable and current."""
+    messages: list[str] = []
+    ok = True
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
+            if rows != ["ok"]:
+                ok = False
+                messages.extend(f"integrity: {r}" for r in rows[:20])
+            else:
+                messages.append("integrity: ok")
+            fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if fk:
+                ok = False
+                messages.append(f"foreign keys: {len(fk)} rows point at missing records")
+            else:
+                messages.append("foreign keys: ok")
+        else:
+            conn.execute(text("SELECT 1"))
+            messages.append("server: reachable")
+    revision, head = current_revision(db), head_revision()
+    if revision != head:
+        ok = False
+        messages.append(f"schema: version {revision}, expected {head}")
+    else:
+        messages.append(f"schema: version {revision} (current)")
+    with db.read() as session:
+        affiliates = session.scalar(select(func.count()).select_from(Affiliate)) or 0
+    messages.append(f"affiliates: {affiliates}")
+    return CheckReport(ok=ok, messages=tuple(messages))
+
+
+def is_empty(db: Database) -> bool:
+    """True for a database with no affiliates and a program never set up: the welcome page's case."""
+    with db.read() as session:
+        has_affiliate = session.scalar(select(Affiliate.id).limit(1)) is not None
+        configured = session.scalar(select(Program.configured).where(Program.id == 1))
+    return not has_affiliate and not configured
+
+
+def backup_database(db: Database, target: Path | str) -> Path:
+    """A consistent copy of the open SQLite database, written under a temporary name and renamed."""
+    target = Path(target)
+    if not db.is_sqlite or db.path is None:
+        raise RefusedByState("backups of a PostgreSQL database are made on the server (pg_dump)")
+    if not target.parent.is_dir():
+        raise BadInput(f"cannot write {target}: the folder {target.parent} does not exist")
+    if target.resolve() == db.path.resolve():
+        raise BadInput("choose another file than the open database for the backup")
+    sqlite_backup(db.path, target)
+    return target
+
+
+def restore_database(db_path: Path, source: Path | str) -> Path:
+    """Replace the database file by a backup, after checking the backup; the old file is kept aside."""
+    source = Path(source)
+    if not source.is_file():
+        raise BadInput(f"{source}: no such file")
+    with source.open("rb") as fh:
+        if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise BadInput(f"{source} is not an Affiliate Desk backup (not an SQLite file)")
+    conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        result = conn.execute("PRAGMA integrity_check").fetchone()
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        raise BadInput(f"{source} is damaged: {exc}") from exc
+    finally:
+        conn.close()
+    if result is None or result[0] != "ok":
+        raise BadInput(f"{source} is damaged: {result[0] if result else 'no answer'}")
+    if "alembic_version" not in tables or "program" not in tables:
+        raise BadInput(f"{source} is not an Affiliate Desk database")
+    if db_path.exists():
+        aside = db_path.with_name(db_path.name + ".before-restore.bak")
+        sqlite_backup(db_path, aside)
+    tmp = db_path.with_name(f".{db_path.name}.restore.tmp")
+    sqlite_backup(source, tmp)
+    for suffix in ("-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    os.replace(tmp, db_path)
+    return db_path

@@ -1,0 +1,51 @@
+"""Starting the window: the QApplication, the database, the instance lock."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFont, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop.db import DatabaseError, InstanceLock, open_database
+from desktop.resources import resource_path
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setOrganizationName("Affiliate Desk")
+    app.setApplicationName("affiliate-desk")
+    app.setApplicationDisplayName("Affiliate Desk")
+    app.setWindowIcon(QIcon(str(resource_path("icons", "affiliate-desk.svg"))))
+    font = app.font()
+    # "ffi" ligatures turn "Affiliate" into one glyph, which breaks search in PDFs and copied text.
+    font.setFeature(QFont.Tag("liga"), 0)
+    app.setFont(font)
+    app.setStyleSheet(resource_path("style.qss").read_text(encoding="utf-8"))
+    return app
+
+
+def run_gui(target: str | None, *, exit_after_start: bool = False) -> int:
+    app = make_application()
+    from desktop.views.main_window import MainWindow
+
+    lock: InstanceLock | None = None
+    try:
+        db = open_database(target)
+        if db.path is not None:
+            lock = InstanceLock(db.path)
+            lock.acquire()
+    except DatabaseError as exc:
+        if exit_after_start:
+            raise
+        QMessageBox.critical(None, "Affiliate Desk", str(exc))
+        return exc.exit_code
+    window = MainWindow(db, lock=lock)
+    if exit_after_start:
+        window.painted.connect(lambda: QTimer.singleShot(0, app.quit))
+        QTimer.singleShot(20_000, lambda: app.exit(1))  # never hang a smoke test
+    window.show()
+    return app.exec()

@@ -1,0 +1,135 @@
+"""Home: the welcome page of an empty database, the program at a glance once there is data."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.db import Database
+from desktop.services.maintenance import is_empty
+from desktop.services.overview import get_overview
+from desktop.views.page_parts import Card, page_title
+
+
+class WelcomePanel(QWidget):
+    load_demo_requested = Signal()
+    setup_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 40, 48, 40)
+        layout.addWidget(
+            page_title(
+                "Welcome to Affiliate Desk",
+                "Everything about your affiliate program lives in one file on this computer. "
+                "Start with demo data to look around, or set up your own program.",
+            )
+        )
+        self.demo_button = self._action(
+            layout,
+            "Load demo data",
+            "A sample outdoor shop with 60 affiliates. Explore freely; "
+            "start a new database (File ▸ New database…) for your real program.",
+            primary=True,
+        )
+        self.demo_button.clicked.connect(self.load_demo_requested)
+        self.setup_button = self._action(
+            layout,
+            "Set up the program",
+            "Name your program, its currency and time zone, the cookie window, "
+            "the payout threshold and the monthly goal.",
+        )
+        self.setup_button.clicked.connect(self.setup_requested)
+        layout.addStretch(1)
+
+    def _action(self, layout: QVBoxLayout, label: str, explanation: str, primary: bool = False) -> QPushButton:
+        row = QHBoxLayout()
+        button = QPushButton(label)
+        button.setMinimumWidth(200)
+        if primary:
+            button.setObjectName("primary")
+        text = QLabel(explanation)
+        text.setWordWrap(True)
+        row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(text, 1)
+        layout.addSpacing(12)
+        layout.addLayout(row)
+        return button
+
+
+class OverviewPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        self.title = QLabel()
+        self.title.setObjectName("pageTitle")
+        self.goal = QLabel()
+        self.goal.setObjectName("pageSubtitle")
+        layout.addWidget(self.title)
+        layout.addWidget(self.goal)
+        grid = QGridLayout()
+        self.cards = {
+            "active": Card("Active affiliates"),
+            "pipeline": Card("In the pipeline (prospects, applicants, screening)"),
+            "paused": Card("Paused"),
+            "total": Card("Partners on file"),
+        }
+        for index, card in enumerate(self.cards.values()):
+            grid.addWidget(card, 0, index)
+        layout.addSpacing(12)
+        layout.addLayout(grid)
+        self.statuses = QLabel()
+        self.statuses.setWordWrap(True)
+        layout.addSpacing(12)
+        layout.addWidget(self.statuses)
+        layout.addStretch(1)
+
+    def show_overview(self, db: Database) -> None:
+        overview = get_overview(db)
+        counts = overview.affiliates_by_status
+        self.title.setText(overview.program.name)
+        self.goal.setText(
+            f"North Star — {overview.goal_text} · {overview.program.currency} · {overview.program.timezone}"
+        )
+        self.cards["active"].set_value(f"{counts['active']:,}")
+        self.cards["pipeline"].set_value(f"{overview.in_pipeline:,}")
+        self.cards["paused"].set_value(f"{counts['paused']:,}")
+        self.cards["total"].set_value(f"{overview.total_affiliates:,}")
+        self.statuses.setText("By status: " + ", ".join(f"{status} {n:,}" for status, n in counts.items()))
+
+
+class HomePage(QWidget):
+    title = "Home"
+
+    def __init__(self, db: Database, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.stack = QStackedWidget()
+        self.welcome = WelcomePanel()
+        self.overview = OverviewPanel()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.overview)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+    @property
+    def showing_welcome(self) -> bool:
+        return self.stack.currentWidget() is self.welcome
+
+    def refresh(self) -> None:
+        if is_empty(self.db):
+            self.stack.setCurrentWidget(self.welcome)
+        else:
+            self.overview.show_overview(self.db)
+            self.stack.setCurrentWidget(self.overview)

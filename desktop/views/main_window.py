@@ -1,0 +1,288 @@
+"""The main window: menu bar, navigation on the left, one page per area, the open database in the status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from desktop import __version__
+from desktop.db import Database, DatabaseError, InstanceLock, open_database
+from desktop.services.demo import load_demo
+from desktop.services.maintenance import backup_database
+from desktop.views.home_page import HomePage
+from desktop.views.program_page import ProgramPage
+from desktop.views.tasks import run_with_progress
+
+MAX_RECENT = 8
+
+# (key, navigation label, page class). An area is listed here only once it works.
+PAGES: list[tuple[str, str, Callable[[Database], QWidget]]] = [
+    ("home", "Home", HomePage),
+    ("program", "Program", ProgramPage),
+]
+
+
+class MainWindow(QMainWindow):
+    painted = Signal()
+    database_changed = Signal()
+
+    def __init__(self, db: Database, settings: QSettings | None = None, lock: InstanceLock | None = None):
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.db = db
+        self._lock = lock
+        self._painted = False
+        self.setWindowTitle("Affiliate Desk")
+        self.setMinimumSize(720, 520)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setFixedWidth(190)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.navigation.currentRowChanged.connect(self._on_navigate)
+
+        self.db_label = QLabel()
+        self.statusBar().addPermanentWidget(self.db_label)
+        self._build_menus()
+        self._build_pages()
+        self._remember_recent(db)
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 780)
+
+    # pages --------------------------------------------------------------------------------------------
+
+    def _build_pages(self) -> None:
+        self.navigation.blockSignals(True)
+        self.navigation.clear()
+        while self.stack.count():
+            widget = self.stack.widget(0)
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+        self.pages: dict[str, QWidget] = {}
+        for key, label, factory in PAGES:
+            page = factory(self.db)
+            self.pages[key] = page
+            self.stack.addWidget(page)
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.navigation.addItem(item)
+        home = self.pages["home"]
+        assert isinstance(home, HomePage)
+        home.welcome.load_demo_requested.connect(self.load_demo)
+        home.welcome.setup_requested.connect(lambda: self.show_page("program"))
+        program = self.pages["program"]
+        assert isinstance(program, ProgramPage)
+        program.saved.connect(self.refresh_all)
+        self.navigation.blockSignals(False)
+        self.db_label.setText(f"Database: {self.db.display_name}")
+        self.show_page("home")
+
+    def page_keys(self) -> list[str]:
+        return [self.navigation.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.navigation.count())]
+
+    def show_page(self, key: str) -> None:
+        index = self.page_keys().index(key)
+        if self.navigation.currentRow() != index:
+            self.navigation.setCurrentRow(index)
+        else:
+            self._on_navigate(index)
+
+    def current_page_key(self) -> str:
+        return self.page_keys()[self.navigation.currentRow()]
+
+    def _on_navigate(self, row: int) -> None:
+        if row < 0:
+            return
+        page = self.stack.widget(row)
+        refresh = getattr(page, "refresh", None)
+        if refresh is not None:
+            refresh()
+        self.stack.setCurrentIndex(row)
+
+    def refresh_all(self) -> None:
+        page = self.stack.currentWidget()
+        refresh = getattr(page, "refresh", None)
+        if refresh is not None:
+            refresh()
+
+    # menus --------------------------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_action = QAction("&New database…", self, shortcut=QKeySequence.StandardKey.New)
+        self.new_action.triggered.connect(self.new_database)
+        self.open_action = QAction("&Open database…", self, shortcut=QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self.choose_database)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.backup_action = QAction("&Back up…", self)
+        self.backup_action.triggered.connect(self.back_up)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.new_action)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.backup_action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About Affiliate Desk", self)
+        about.triggered.connect(self.about)
+        help_menu.addAction(about)
+        self._fill_recent_menu()
+
+    def recent_databases(self) -> list[str]:
+        value = self.settings.value("files/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _remember_recent(self, db: Database) -> None:
+        name = str(db.path) if db.path is not None else db.url.render_as_string(hide_password=False)
+        recent = [name] + [r for r in self.recent_databases() if r != name]
+        self.settings.setValue("files/recent", recent[:MAX_RECENT])
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_databases()
+        for name in recent:
+            action = self.recent_menu.addAction(name)
+            action.triggered.connect(lambda _checked=False, n=name: self.switch_database(n))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # file actions -------------------------------------------------------------------------------------
+
+    def _start_folder(self) -> str:
+        folder = self.settings.value("files/last_folder", "")
+        if folder:
+            return str(folder)
+        return str(self.db.path.parent) if self.db.path else str(Path.home())
+
+    def new_database(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "New database",
+            str(Path(self._start_folder()) / "affiliate-desk.sqlite3"),
+            "Affiliate Desk database (*.sqlite3)",
+        )
+        if not path:
+            return
+        if Path(path).exists():
+            QMessageBox.warning(self, "New database", f"{path} already exists. Use File ▸ Open database… for it.")
+            return
+        self.switch_database(path)
+
+    def choose_database(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open database", self._start_folder(), "Affiliate Desk database (*.sqlite3);;All files (*)"
+        )
+        if path:
+            self.switch_database(path)
+
+    def switch_database(self, target: str) -> bool:
+        """Open another database in this window; on any problem the current one stays open."""
+        lock: InstanceLock | None = None
+        try:
+            db = open_database(target)
+            if db.path is not None and (self.db.path is None or db.path != self.db.path):
+                lock = InstanceLock(db.path)
+                lock.acquire()
+        except DatabaseError as exc:
+            QMessageBox.warning(self, "Cannot open the database", str(exc))
+            return False
+        old, old_lock = self.db, self._lock
+        self.db = db
+        if lock is not None:
+            self._lock = lock
+            if old_lock is not None:
+                old_lock.release()
+        old.dispose()
+        if db.path is not None:
+            self.settings.setValue("files/last_folder", str(db.path.parent))
+        self._remember_recent(db)
+        self._build_pages()
+        self.statusBar().showMessage(f"Opened {db.display_name}", 5000)
+        self.database_changed.emit()
+        return True
+
+    def back_up(self) -> None:
+        if not self.db.is_sqlite:
+            QMessageBox.information(self, "Back up", "A PostgreSQL database is backed up on its server (pg_dump).")
+            return
+        assert self.db.path is not None
+        suggested = Path(self._start_folder()) / f"{self.db.path.stem}-backup.sqlite3"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Back up the database", str(suggested), "Affiliate Desk database (*.sqlite3)"
+        )
+        if not path:
+            return
+        try:
+            backup_database(self.db, path)
+        except Exception as exc:  # shown to the user; the database itself is untouched
+            QMessageBox.warning(self, "Backup failed", str(exc))
+            return
+        self.statusBar().showMessage(f"Backup written to {path}", 8000)
+
+    def load_demo(self) -> None:
+        db = self.db
+
+        def done(summary: object) -> None:
+            self.statusBar().showMessage("Demo data loaded.", 5000)
+            self.show_page("home")
+
+        def failed(exc: Exception) -> None:
+            QMessageBox.warning(self, "Demo data", str(exc))
+
+        self.demo_task = run_with_progress(
+            self, "Loading demo data…", lambda progress: load_demo(db, progress=progress), done, failed
+        )
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Affiliate Desk",
+            f"<b>Affiliate Desk {__version__}</b><p>Run your affiliate program on your own computer: "
+            "partners, commissions, payouts and reports, from your shop's own export files.</p>"
+            f"<p>Database: {self.db.display_name}</p>",
+        )
+
+    # window life --------------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.painted.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.sync()
+        self.db.dispose()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        super().closeEvent(event)

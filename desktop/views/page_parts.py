@@ -1,0 +1,54 @@
+"""Small building blocks shared by the pages: titles, KPI cards, field error labels."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+
+def page_title(text: str, subtitle: str = "") -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 8)
+    title = QLabel(text)
+    title.setObjectName("pageTitle")
+    layout.addWidget(title)
+    if subtitle:
+        sub = QLabel(subtitle)
+        sub.setObjectName("pageSubtitle")
+        sub.setWordWrap(True)
+        layout.addWidget(sub)
+    return box
+
+
+class FieldError(QLabel):
+    """The validation message shown right under a form field; hidden while the field is fine."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setProperty("role", "fieldError")
+        self.setStyleSheet("color: #b3261e;")
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_message(self, message: str | None) -> None:
+        self.setText(message or "")
+        self.setVisible(bool(message))
+
+
+class Card(QFrame):
+    """A KPI tile: a big value with a label under it."""
+
+    def __init__(self, label: str, value: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("card")
+        layout = QVBoxLayout(self)
+        self.value_label = QLabel(value)
+        self.value_label.setObjectName("cardValue")
+        self.caption = QLabel(label)
+        self.caption.setObjectName("cardLabel")
+        self.caption.setWordWrap(True)
+        layout.addWidget(self.value_label)
+        layout.addWidget(self.caption)
+
+    def set_value(self, value: str) -> None:
+        self.value_label.setText(value)

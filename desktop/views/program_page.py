@@ -1,0 +1,226 @@
+"""Program settings: the form that says how the affiliate program works."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.db import Database
+from desktop.money import MoneyError, parse_money
+from desktop.services.errors import ValidationFailed
+from desktop.services.program_settings import (
+    ATTRIBUTION_LABELS,
+    NORTH_STAR_LABELS,
+    ProgramSettings,
+    get_program,
+    save_program,
+    validate_program,
+)
+from desktop.services.timezones import timezone_names
+from desktop.views.page_parts import FieldError, page_title
+
+COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "NZD")
+
+
+class ProgramPage(QWidget):
+    title = "Program"
+    saved = Signal()
+
+    def __init__(self, db: Database, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self._loaded = ProgramSettings()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 24, 24, 24)
+        outer.addWidget(
+            page_title(
+                "Program settings",
+                "How your program works: these settings decide attribution, holds and who gets paid.",
+            )
+        )
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.errors: dict[str, FieldError] = {}
+
+        self.name = QLineEdit()
+        self.name.setMaxLength(200)
+        self.currency = QComboBox()
+        self.currency.setEditable(True)
+        self.currency.addItems(COMMON_CURRENCIES)
+        self.currency.lineEdit().setMaxLength(3)
+        self.timezone = QComboBox()
+        self.timezone.setEditable(True)
+        self.timezone.addItems(timezone_names())
+        completer = QCompleter(timezone_names(), self.timezone)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.timezone.setCompleter(completer)
+        self.cookie_days = QSpinBox()
+        self.cookie_days.setRange(0, 365)
+        self.cookie_days.setSuffix(" days")
+        self.attribution = QComboBox()
+        for key, label in ATTRIBUTION_LABELS.items():
+            self.attribution.addItem(label, key)
+        self.coupon_priority = QCheckBox("A coupon code beats a referral link or a click")
+        self.payout_threshold = QLineEdit()
+        self.payout_threshold.setPlaceholderText("50.00")
+        self.hold_days = QSpinBox()
+        self.hold_days.setRange(0, 365)
+        self.hold_days.setSuffix(" days")
+        self.north_star_metric = QComboBox()
+        for key, label in NORTH_STAR_LABELS.items():
+            self.north_star_metric.addItem(label, key)
+        self.north_star_target = QLineEdit()
+
+        rows: list[tuple[str, str, QWidget, str]] = [
+            ("name", "Program name", self.name, ""),
+            ("currency", "Currency", self.currency, "All amounts are in this currency."),
+            ("timezone", "Time zone", self.timezone, "Orders belong to the month of their local date."),
+            ("cookie_days", "Cookie window", self.cookie_days, "How long after a click an order still counts."),
+            ("attribution", "Click attribution", self.attribution, ""),
+            ("coupon_priority", "Coupons", self.coupon_priority, ""),
+            (
+                "payout_threshold",
+                "Payout threshold",
+                self.payout_threshold,
+                "Smaller balances carry over to the next month.",
+            ),
+            (
+                "hold_days",
+                "Hold period",
+                self.hold_days,
+                "Orders younger than this wait for the next sheet (time for returns).",
+            ),
+            ("north_star_metric", "North Star", self.north_star_metric, "The one number the program lives by."),
+            ("north_star_target", "Monthly goal", self.north_star_target, ""),
+        ]
+        for key, label, widget, hint in rows:
+            cell = QWidget()
+            box = QVBoxLayout(cell)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(2)
+            box.addWidget(widget)
+            if hint:
+                hint_label = QLabel(hint)
+                hint_label.setObjectName("pageSubtitle")
+                box.addWidget(hint_label)
+            error = FieldError()
+            box.addWidget(error)
+            self.errors[key] = error
+            form.addRow(label, cell)
+        form_box = QWidget()
+        form_box.setMaximumWidth(760)
+        form_box.setLayout(form)
+        outer.addWidget(form_box)
+
+        buttons = QHBoxLayout()
+        self.status = QLabel()
+        self.revert_button = QPushButton("Revert")
+        self.save_button = QPushButton("Save settings")
+        self.save_button.setObjectName("primary")
+        self.save_button.setDefault(True)
+        buttons.addWidget(self.status)
+        buttons.addStretch(1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        buttons_box = QWidget()
+        buttons_box.setMaximumWidth(760)
+        buttons_box.setLayout(buttons)
+        outer.addWidget(buttons_box)
+        outer.addStretch(1)
+
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.load)
+        for edit in (self.name, self.payout_threshold, self.north_star_target):
+            edit.textEdited.connect(self.validate)
+            edit.returnPressed.connect(self.save)
+        self.currency.currentTextChanged.connect(self.validate)
+        self.timezone.currentTextChanged.connect(self.validate)
+        self.north_star_metric.currentIndexChanged.connect(self.validate)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.load)
+
+    # load / validate / save ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        settings = get_program(self.db)
+        self._loaded = settings
+        self.name.setText(settings.name)
+        self.currency.setCurrentText(settings.currency)
+        self.timezone.setCurrentText(settings.timezone)
+        self.cookie_days.setValue(settings.cookie_days)
+        self.attribution.setCurrentIndex(max(0, self.attribution.findData(settings.attribution)))
+        self.coupon_priority.setChecked(settings.coupon_priority)
+        self.payout_threshold.setText(f"{settings.payout_threshold:.2f}")
+        self.hold_days.setValue(settings.hold_days)
+        self.north_star_metric.setCurrentIndex(max(0, self.north_star_metric.findData(settings.north_star_metric)))
+        target = settings.north_star_target
+        self.north_star_target.setText(f"{target:.2f}" if settings.north_star_metric == "revenue" else f"{int(target)}")
+        self.status.setText("" if settings.configured else "Not saved yet: these are the suggested settings.")
+        self.validate()
+
+    def _read_form(self) -> tuple[ProgramSettings, dict[str, str]]:
+        errors: dict[str, str] = {}
+        amounts: dict[str, Decimal] = {}
+        for key, edit in (("payout_threshold", self.payout_threshold), ("north_star_target", self.north_star_target)):
+            try:
+                amounts[key] = parse_money(edit.text() or "0")
+            except MoneyError as exc:
+                errors[key] = str(exc)
+                amounts[key] = getattr(self._loaded, key)
+        settings = replace(
+            self._loaded,
+            name=self.name.text(),
+            currency=self.currency.currentText().strip().upper(),
+            timezone=self.timezone.currentText().strip(),
+            cookie_days=self.cookie_days.value(),
+            attribution=self.attribution.currentData(),
+            coupon_priority=self.coupon_priority.isChecked(),
+            payout_threshold=amounts["payout_threshold"],
+            hold_days=self.hold_days.value(),
+            north_star_metric=self.north_star_metric.currentData(),
+            north_star_target=amounts["north_star_target"],
+        )
+        for key, message in validate_program(settings).items():
+            errors.setdefault(key, message)
+        return settings, errors
+
+    def validate(self) -> bool:
+        _settings, errors = self._read_form()
+        for key, label in self.errors.items():
+            label.show_message(errors.get(key))
+        self.save_button.setEnabled(not errors)
+        return not errors
+
+    def save(self) -> bool:
+        settings, errors = self._read_form()
+        if errors:
+            self.validate()
+            return False
+        try:
+            self._loaded = save_program(self.db, settings)
+        except ValidationFailed as exc:
+            for key, label in self.errors.items():
+                label.show_message(exc.errors.get(key))
+            return False
+        self.status.setText("Saved.")
+        self.saved.emit()
+        return True

@@ -1,0 +1,133 @@
+"""The main window driven like a person would: welcome page, demo data, navigation, settings form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop.db import Database, open_database
+from desktop.services.program_settings import get_program
+from desktop.views.app import make_application
+from desktop.views.main_window import MainWindow
+from desktop.views.program_page import ProgramPage
+
+
+@pytest.fixture
+def window(qtbot, db: Database, qsettings):  # type: ignore[no-untyped-def]
+    make_application()
+    win = MainWindow(db, settings=qsettings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_empty_database_opens_on_the_welcome_page(window: MainWindow) -> None:
+    home = window.pages["home"]
+    assert window.current_page_key() == "home"
+    assert home.showing_welcome  # type: ignore[attr-defined]
+    assert window.menuBar().actions()[0].text() == "&File"
+    assert str(window.db.path) in window.db_label.text()
+
+
+def test_load_demo_from_the_welcome_page(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    home = window.pages["home"]
+    qtbot.mouseClick(home.welcome.demo_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: not home.showing_welcome, timeout=10_000)  # type: ignore[attr-defined]
+    assert home.overview.title.text() == "Acme Outdoor Partners"  # type: ignore[attr-defined]
+    total = home.overview.cards["total"].value_label.text()  # type: ignore[attr-defined]
+    assert total == "60"
+
+
+def test_navigation_moves_through_every_area(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    keys = window.page_keys()
+    assert keys[:2] == ["home", "program"]
+    for row, key in enumerate(keys):
+        rect = window.navigation.visualItemRect(window.navigation.item(row))
+        qtbot.mouseClick(window.navigation.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert window.current_page_key() == key
+        assert window.stack.currentWidget() is window.pages[key]
+
+
+def test_setup_button_opens_the_program_settings(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(window.pages["home"].welcome.setup_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    assert window.current_page_key() == "program"
+
+
+def test_program_form_validates_next_to_the_field_and_saves(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.show_page("program")
+    page = window.pages["program"]
+    assert isinstance(page, ProgramPage)
+    page.name.clear()
+    qtbot.keyClicks(page.name, "Trail Friends")
+    page.payout_threshold.clear()
+    qtbot.keyClicks(page.payout_threshold, "12.345")
+    assert page.errors["payout_threshold"].isVisible()
+    assert "two decimals" in page.errors["payout_threshold"].text()
+    assert not page.save_button.isEnabled()
+    page.payout_threshold.clear()
+    qtbot.keyClicks(page.payout_threshold, "75")
+    assert not page.errors["payout_threshold"].isVisible()
+    page.timezone.setCurrentText("Europe/Nowhere")
+    assert page.errors["timezone"].isVisible()
+    page.timezone.setCurrentText("Europe/Berlin")
+    assert not page.errors["timezone"].isVisible()
+    qtbot.keyClick(page.name, Qt.Key.Key_Return)  # Enter saves
+    saved = get_program(window.db)
+    assert (saved.name, str(saved.payout_threshold), saved.timezone, saved.configured) == (
+        "Trail Friends",
+        "75.00",
+        "Europe/Berlin",
+        True,
+    )
+
+
+def test_escape_reverts_unsaved_edits(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.show_page("program")
+    page = window.pages["program"]
+    assert isinstance(page, ProgramPage)
+    original = page.name.text()
+    qtbot.keyClicks(page.name, " changed")
+    qtbot.keyClick(page.name, Qt.Key.Key_Escape)
+    assert page.name.text() == original
+
+
+def test_geometry_and_recent_files_are_remembered(qtbot, db: Database, qsettings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    make_application()
+    first = MainWindow(db, settings=qsettings)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(760, 610)
+    first.close()
+    other = open_database(tmp_path / "second.sqlite3")
+    second = MainWindow(other, settings=qsettings)
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (760, 610)
+    assert second.recent_databases()[:2] == [str(tmp_path / "second.sqlite3"), str(db.path)]
+    second.close()
+
+
+def test_switching_to_a_damaged_file_keeps_the_current_database(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append(args[2]))
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(b"not a database" * 50)
+    before = window.db
+    assert window.switch_database(str(damaged)) is False
+    assert window.db is before
+    assert shown and "untouched" in shown[0]
+    assert damaged.read_bytes() == b"not a database" * 50
+
+
+def test_new_database_from_the_menu(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "created.sqlite3"
+    assert window.switch_database(str(target))
+    assert window.db.path == target
+    assert str(target) in window.db_label.text()
+    assert window.pages["home"].showing_welcome  # type: ignore[attr-defined]
