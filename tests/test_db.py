@@ -201,3 +201,16 @@ def test_instance_lock_allows_one_window_per_file(db_path: Path) -> None:
     again = InstanceLock(db_path)
     again.acquire()
     again.release()
+
+
+def test_migrations_match_the_models(any_db: Database) -> None:
+    """The schema the migrations build is the one the ORM classes describe (on SQLite and PostgreSQL)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from desktop.models import Base
+
+    with any_db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == []

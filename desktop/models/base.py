@@ -41,6 +41,29 @@ class Money(TypeDecorator[Decimal]):
         return from_cents(int(value))
 
 
+class Rate(TypeDecorator[Decimal]):
+    """A percentage as a Decimal fraction (0.125 = 12.5 %), stored as integer millionths: exact, never REAL."""
+
+    impl = BigInteger
+    cache_ok = True
+    SCALE = Decimal(1_000_000)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("rates must be Decimal, never float")
+        scaled = Decimal(value) * self.SCALE
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"rate {value} is finer than 0.0001 %")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / self.SCALE).normalize()
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {

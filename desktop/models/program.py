@@ -30,3 +30,5 @@ class Program(Base):
     # An amount for revenue, a whole count for the other metrics (validated by the settings service).
     north_star_target: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     configured: Mapped[bool] = mapped_column(default=False)
+    # ";"-separated niches the program looks for in recruits (fit score: audience match)
+    target_niches: Mapped[str] = mapped_column(String(500), default="")

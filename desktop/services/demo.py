@@ -121,6 +121,7 @@ DEMO_PROGRAM = ProgramSettings(
     hold_days=0,
     north_star_metric="revenue",
     north_star_target=Decimal("25000.00"),
+    target_niches="hiking; camping; trail running; climbing",
 )
 
 

@@ -39,6 +39,7 @@ class ProgramSettings:
     hold_days: int = 0
     north_star_metric: str = "revenue"
     north_star_target: Decimal = Decimal("0.00")
+    target_niches: str = ""  # ";"-separated niches the program recruits for (fit score)
     configured: bool = False
 
 
@@ -89,6 +90,8 @@ def validate_program(settings: ProgramSettings) -> dict[str, str]:
         errors["north_star_target"] = f"A whole number of {settings.north_star_metric}"
     elif target != target.quantize(Decimal("0.01")):
         errors["north_star_target"] = "At most two decimals"
+    if len(settings.target_niches) > 500:
+        errors["target_niches"] = "At most 500 characters"
     return errors
 
 
@@ -121,6 +124,7 @@ PROGRAM_KEYS = {
     "hold_days": "hold_days",
     "north_star": "north_star_metric",
     "monthly_target": "north_star_target",
+    "target_niches": "target_niches",
 }
 TOML_NAME_FOR_FIELD = {field: key for key, field in PROGRAM_KEYS.items()}
 
@@ -200,6 +204,12 @@ def _convert(field: str, raw: Any) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise ValueError("must be a whole number of days")
         return raw
+    if field == "target_niches":
+        if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+            return "; ".join(item.strip() for item in raw if item.strip())
+        if isinstance(raw, str):
+            return raw.strip()
+        raise ValueError('must be a list of niches, like ["hiking", "camping"]')
     if field == "coupon_priority":
         if not isinstance(raw, bool):
             raise ValueError("must be true or false")
@@ -239,8 +249,16 @@ def program_toml(settings: ProgramSettings) -> dict[str, Any]:
     table: dict[str, Any] = {}
     for key, field in PROGRAM_KEYS.items():
         value = getattr(settings, field)
-        table[key] = f"{value:.2f}" if isinstance(value, Decimal) else value
+        if field == "target_niches":
+            table[key] = split_list(value)
+        else:
+            table[key] = f"{value:.2f}" if isinstance(value, Decimal) else value
     return {"program": table}
+
+
+def split_list(text: str | None) -> list[str]:
+    """ "hiking; camping;" -> ["hiking", "camping"] (the ";"-separated lists of the file formats)."""
+    return [part.strip() for part in (text or "").split(";") if part.strip()]
 
 
 def export_program_file(db: Database, path: Path | str) -> Path:

@@ -87,6 +87,8 @@ class ProgramPage(QWidget):
         for key, label in NORTH_STAR_LABELS.items():
             self.north_star_metric.addItem(label, key)
         self.north_star_target = QLineEdit()
+        self.target_niches = QLineEdit()
+        self.target_niches.setPlaceholderText("hiking; camping; trail running")
 
         rows: list[tuple[str, str, QWidget, str]] = [
             ("name", "Program name", self.name, ""),
@@ -109,6 +111,8 @@ class ProgramPage(QWidget):
             ),
             ("north_star_metric", "North Star", self.north_star_metric, "The one number the program lives by."),
             ("north_star_target", "Monthly goal", self.north_star_target, ""),
+            ("target_niches", "Niches we recruit for", self.target_niches,
+             "Separated by ; — a recruit whose niches match scores higher."),
         ]
         for key, label, widget, hint in rows:
             cell = QWidget()
@@ -147,7 +151,7 @@ class ProgramPage(QWidget):
 
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.load)
-        for edit in (self.name, self.payout_threshold, self.north_star_target):
+        for edit in (self.name, self.payout_threshold, self.north_star_target, self.target_niches):
             edit.textEdited.connect(self.validate)
             edit.returnPressed.connect(self.save)
         self.currency.currentTextChanged.connect(self.validate)
@@ -174,6 +178,7 @@ class ProgramPage(QWidget):
         self.north_star_metric.setCurrentIndex(max(0, self.north_star_metric.findData(settings.north_star_metric)))
         target = settings.north_star_target
         self.north_star_target.setText(f"{target:.2f}" if settings.north_star_metric == "revenue" else f"{int(target)}")
+        self.target_niches.setText(settings.target_niches)
         self.status.setText("" if settings.configured else "Not saved yet: these are the suggested settings.")
         self.validate()
 
@@ -198,6 +203,7 @@ class ProgramPage(QWidget):
             hold_days=self.hold_days.value(),
             north_star_metric=self.north_star_metric.currentData(),
             north_star_target=amounts["north_star_target"],
+            target_niches="; ".join(p.strip() for p in self.target_niches.text().split(";") if p.strip()),
         )
         for key, message in validate_program(settings).items():
             errors.setdefault(key, message)
