@@ -15,10 +15,39 @@ from desktop.models.affiliate import (
     affiliate_tag,
 )
 from desktop.models.base import Base, Money, Rate
+from desktop.models.conversion import (
+    ATTRIBUTION_REASONS,
+    CONVERSION_STATUSES,
+    CONVERSION_TYPES,
+    Click,
+    ColumnMapping,
+    Conversion,
+    ConversionLine,
+    ConversionStatusChange,
+    DailyClicks,
+    ImportBatch,
+)
+from desktop.models.payout import ADJUSTMENT_KINDS, SHEET_STATES, Adjustment, CommissionLine, PayoutLine, PayoutSheet
 from desktop.models.plan import CommissionPlan, PlanProductRule, PlanTier, PlanVersion
 from desktop.models.program import ATTRIBUTION_RULES, NORTH_STAR_METRICS, Program
 
 __all__ = [
+    "ADJUSTMENT_KINDS",
+    "ATTRIBUTION_REASONS",
+    "CONVERSION_STATUSES",
+    "CONVERSION_TYPES",
+    "SHEET_STATES",
+    "Adjustment",
+    "Click",
+    "ColumnMapping",
+    "CommissionLine",
+    "Conversion",
+    "ConversionLine",
+    "ConversionStatusChange",
+    "DailyClicks",
+    "ImportBatch",
+    "PayoutLine",
+    "PayoutSheet",
     "AFFILIATE_STATUSES",
     "ATTRIBUTION_RULES",
     "NORTH_STAR_METRICS",
