@@ -221,13 +221,10 @@ def open_database(
             upgrade(db)
         else:
             _probe(db)
-    except DatabaseError:
-        engine.dispose()
-        if created and path is not None and path.exists():
-            _remove_sqlite_files(path)
-        raise
     except Exception:
         engine.dispose()
+        if created and path is not None and path.exists():
+            _remove_sqlite_files(path)  # a half-created file must not pass for a database next time
         raise
     return db
 
