@@ -39,6 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
     program_sub.add_parser("import", help="apply a program file").add_argument("file", type=Path)
     program_sub.add_parser("export", help="write the program file").add_argument("file", type=Path)
 
+    imports = sub.add_parser("import", help="add or update data from a file")
+    import_sub = imports.add_subparsers(dest="import_command", metavar="WHAT", required=True)
+    import_affiliates = import_sub.add_parser("affiliates", help="affiliates from a .csv or .xlsx file")
+    import_affiliates.add_argument("file", type=Path)
+    import_affiliates.add_argument("--dry-run", action="store_true", help="check the file and report; write nothing")
+
+    exports = sub.add_parser("export", help="write data to a file")
+    export_sub = exports.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    export_affiliates = export_sub.add_parser("affiliates", help="affiliates to a .csv or .xlsx file")
+    export_affiliates.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    export_affiliates.add_argument("--status", metavar="S", help="only affiliates with this status")
+
     sub.add_parser("check", help="check the database's integrity")
     backup = sub.add_parser("backup", help="copy the database to a file")
     backup.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
@@ -80,6 +92,51 @@ def cmd_program(args: argparse.Namespace) -> int:
             print(f"Program settings written to {args.file}.")
     finally:
         db.dispose()
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    return IMPORTS[args.import_command](args)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    return EXPORTS[args.export_command](args)
+
+
+def cmd_import_affiliates(args: argparse.Namespace) -> int:
+    from desktop.services.affiliate_files import import_affiliates, preview_affiliate_import
+    from desktop.services.errors import BadInput
+
+    db = _open(args)
+    try:
+        if args.dry_run:
+            counts: Any = preview_affiliate_import(db, args.file, progress=_progress_printer())
+            problems = list(counts.problems)
+        else:
+            counts, problems = import_affiliates(db, args.file, progress=_progress_printer()), []
+    except BadInput as exc:
+        problems = exc.problems
+    finally:
+        db.dispose()
+    if problems:
+        for problem in problems:  # "FILE, line N, column 'x': message", one per line
+            print(problem, file=sys.stderr)
+        print(f"affiliate-desk: {len(problems)} problem(s) in {args.file}; nothing was imported", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    summary = f"{args.file}: {counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged affiliates"
+    print(summary + (" (dry run: nothing was written)." if args.dry_run else "."))
+    return EXIT_OK
+
+
+def cmd_export_affiliates(args: argparse.Namespace) -> int:
+    from desktop.services.affiliate_files import export_affiliates
+
+    db = _open(args)
+    try:
+        count = export_affiliates(db, args.output, status=args.status)
+    finally:
+        db.dispose()
+    print(f"{count} affiliate{'' if count == 1 else 's'} written to {args.output}.")
     return EXIT_OK
 
 
@@ -141,6 +198,9 @@ def _progress_printer() -> Callable[[int, int, str], None] | None:
     return report
 
 
+IMPORTS: dict[str, Callable[[argparse.Namespace], int]] = {"affiliates": cmd_import_affiliates}
+EXPORTS: dict[str, Callable[[argparse.Namespace], int]] = {"affiliates": cmd_export_affiliates}
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "gui": cmd_gui,
     "demo": cmd_demo,
@@ -148,6 +208,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "import": cmd_import,
+    "export": cmd_export,
 }
 
 

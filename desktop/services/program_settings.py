@@ -9,10 +9,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from desktop.db import Database
 from desktop.models import ATTRIBUTION_RULES, NORTH_STAR_METRICS, Program
 from desktop.money import MoneyError, format_money, parse_money
 from desktop.services.errors import BadInput, ValidationFailed
+from desktop.services.plan_toml import (
+    PlanTable,
+    plan_table_problems,
+    plans_toml,
+    plans_toml_text,
+    read_plan_tables,
+    save_plan_tables,
+)
 from desktop.services.safe_files import atomic_write
 from desktop.services.timezones import is_valid_timezone, local_timezone_name
 
@@ -95,19 +105,28 @@ def validate_program(settings: ProgramSettings) -> dict[str, str]:
     return errors
 
 
+def _normalized(settings: ProgramSettings) -> ProgramSettings:
+    return replace(settings, name=settings.name.strip(), currency=settings.currency.strip().upper())
+
+
 def save_program(db: Database, settings: ProgramSettings) -> ProgramSettings:
-    settings = replace(settings, name=settings.name.strip(), currency=settings.currency.strip().upper())
+    settings = _normalized(settings)
     errors = validate_program(settings)
     if errors:
         raise ValidationFailed(errors)
-    settings = replace(settings, configured=True)
     with db.write() as session:
-        row = session.get(Program, 1)
-        if row is None:
-            row = Program(id=1)
-            session.add(row)
-        for key, value in asdict(settings).items():
-            setattr(row, key, value)
+        return _store_program(session, settings)
+
+
+def _store_program(session: Session, settings: ProgramSettings) -> ProgramSettings:
+    """Write validated settings inside the caller's transaction."""
+    settings = replace(settings, configured=True)
+    row = session.get(Program, 1)
+    if row is None:
+        row = Program(id=1)
+        session.add(row)
+    for key, value in asdict(settings).items():
+        setattr(row, key, value)
     return settings
 
 
@@ -226,11 +245,16 @@ def _convert(field: str, raw: Any) -> Any:
 
 
 def import_program_file(db: Database, path: Path | str) -> ProgramSettings:
-    """Apply a program TOML file; a bad file changes nothing and lists every problem with its line."""
+    """Apply a program TOML file ([program] and [[plan]] tables) in one transaction.
+
+    A plan whose name is known updates that plan (in a new version when an approved sheet used the current one);
+    other plans are created; plans the file does not name are left as they are. A bad file changes nothing and
+    lists every problem with its line.
+    """
     path = Path(path)
     text, data = read_toml(path)
     problems: list[str] = []
-    unknown = [key for key in data if key not in ("program",)]
+    unknown = [key for key in data if key not in ("program", "plan")]
     for key in unknown:
         line = table_line(text, key)
         problems.append(
@@ -240,9 +264,24 @@ def import_program_file(db: Database, path: Path | str) -> ProgramSettings:
     if "program" in data:
         settings, table_problems = parse_program_table(path.name, text, data["program"], settings)
         problems.extend(table_problems)
-    if problems:
-        raise BadInput(problems)
-    return save_program(db, settings)
+    plans: list[PlanTable] = []
+    if "plan" in data:
+        plans, plan_problems = read_plan_tables(path.name, text, data["plan"])
+        problems.extend(plan_problems)
+    with db.write() as session:
+        problems.extend(plan_table_problems(session, path.name, text, plans))
+        if problems:
+            problems.sort(key=_line_of)  # in the order the file reads
+            raise BadInput(problems)  # rolls the transaction back: nothing was written yet anyway
+        if "program" in data:  # a file of plans alone leaves the program's settings (and their state) alone
+            settings = _store_program(session, _normalized(settings))
+        save_plan_tables(session, plans)
+    return settings
+
+
+def _line_of(problem: str) -> int:
+    match = re.search(r", line (\d+)", problem)
+    return int(match.group(1)) if match else 0
 
 
 def program_toml(settings: ProgramSettings) -> dict[str, Any]:
@@ -266,9 +305,11 @@ def export_program_file(db: Database, path: Path | str) -> Path:
 
     path = Path(path)
     document = program_toml(get_program(db))
+    plans = plans_toml_text(plans_toml(db))
     with atomic_write(path, "w", encoding="utf-8") as fh:
         fh.write("# Affiliate Desk program file: `affiliate-desk program import` reads it back.\n")
         fh.write(tomli_w.dumps(document))
+        fh.write(plans)
     return path
 
 

@@ -22,6 +22,7 @@ from desktop.views.page_parts import Card, page_title
 class WelcomePanel(QWidget):
     load_demo_requested = Signal()
     setup_requested = Signal()
+    import_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -42,6 +43,13 @@ class WelcomePanel(QWidget):
             primary=True,
         )
         self.demo_button.clicked.connect(self.load_demo_requested)
+        self.import_button = self._action(
+            layout,
+            "Import affiliates…",
+            "Bring in your partners from a spreadsheet (CSV or Excel) with columns "
+            "like code, name, email, coupon_codes. You see every row checked before anything is saved.",
+        )
+        self.import_button.clicked.connect(self.import_requested)
         self.setup_button = self._action(
             layout,
             "Set up the program",

@@ -23,8 +23,11 @@ from desktop import __version__
 from desktop.db import Database, DatabaseError, InstanceLock, open_database
 from desktop.services.demo import load_demo
 from desktop.services.maintenance import backup_database
+from desktop.views.affiliates_page import AffiliatesPage
 from desktop.views.home_page import HomePage
+from desktop.views.plans_page import PlansPage
 from desktop.views.program_page import ProgramPage
+from desktop.views.recruiting_page import RecruitingPage
 from desktop.views.tasks import run_with_progress
 
 MAX_RECENT = 8
@@ -32,6 +35,9 @@ MAX_RECENT = 8
 # (key, navigation label, page class). An area is listed here only once it works.
 PAGES: list[tuple[str, str, Callable[[Database], QWidget]]] = [
     ("home", "Home", HomePage),
+    ("affiliates", "Affiliates", AffiliatesPage),
+    ("recruiting", "Recruiting", RecruitingPage),
+    ("plans", "Commission plans", PlansPage),
     ("program", "Program", ProgramPage),
 ]
 
@@ -94,6 +100,7 @@ class MainWindow(QMainWindow):
         assert isinstance(home, HomePage)
         home.welcome.load_demo_requested.connect(self.load_demo)
         home.welcome.setup_requested.connect(lambda: self.show_page("program"))
+        home.welcome.import_requested.connect(self.import_affiliates)
         program = self.pages["program"]
         assert isinstance(program, ProgramPage)
         program.saved.connect(self.refresh_all)
@@ -260,6 +267,12 @@ class MainWindow(QMainWindow):
         self.demo_task = run_with_progress(
             self, "Loading demo data…", lambda progress: load_demo(db, progress=progress), done, failed
         )
+
+    def import_affiliates(self) -> None:
+        page = self.pages["affiliates"]
+        assert isinstance(page, AffiliatesPage)
+        if page.import_file():
+            self.show_page("affiliates")
 
     def about(self) -> None:
         QMessageBox.about(

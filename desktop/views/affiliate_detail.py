@@ -1,0 +1,165 @@
+"""One affiliate at a glance: profile, socials, coupons, notes, status history and onboarding."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QInputDialog,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.db import Database
+from desktop.services.affiliates import AffiliateDetail, add_note, get_affiliate
+from desktop.services.errors import ServiceError
+from desktop.services.recruiting import get_onboarding
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(value))
+    table.horizontalHeader().setStretchLastSection(True)
+    table.resizeColumnsToContents()
+    return table
+
+
+class AffiliateDetailDialog(QDialog):
+    def __init__(self, db: Database, affiliate_id: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.affiliate_id = affiliate_id
+        self.changed = False
+        self.resize(760, 560)
+        self.tabs = QTabWidget()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        self.edit_button = QPushButton("Edit…")
+        self.note_button = QPushButton("Add note…")
+        buttons.addButton(self.edit_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.note_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.edit_button.clicked.connect(self.edit)
+        self.note_button.clicked.connect(self.ask_note)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(buttons)
+        self.reload()
+
+    def reload(self) -> None:
+        detail = get_affiliate(self.db, self.affiliate_id)
+        self.detail = detail
+        self.setWindowTitle(f"{detail.data.name} ({detail.data.code})")
+        current = self.tabs.currentIndex()
+        self.tabs.clear()
+        self.profile = QTextBrowser()
+        self.profile.setHtml(self._profile_html(detail))
+        self.tabs.addTab(self.profile, "Profile")
+        self.socials_table = _table(
+            ("Platform", "Handle", "URL", "Followers", "Engagement"),
+            [
+                (
+                    s.platform,
+                    s.handle or "",
+                    s.url or "",
+                    f"{s.followers:,}",
+                    "" if s.engagement_rate is None else f"{s.engagement_rate} %",
+                )
+                for s in detail.socials
+            ],
+        )
+        self.tabs.addTab(self.socials_table, f"Social profiles ({len(detail.socials)})")
+        self.notes_table = _table(
+            ("Written", "By", "Note"),
+            [(n.written_at.strftime("%Y-%m-%d %H:%M"), n.author, n.text) for n in detail.notes],
+        )
+        self.tabs.addTab(self.notes_table, f"Notes ({len(detail.notes)})")
+        self.history_table = _table(
+            ("When", "From", "To", "By", "Why"),
+            [
+                (
+                    h.changed_at.strftime("%Y-%m-%d %H:%M"),
+                    h.from_status or "—",
+                    h.to_status,
+                    h.changed_by,
+                    h.reason or "",
+                )
+                for h in detail.history
+            ],
+        )
+        self.tabs.addTab(self.history_table, "Status history")
+        if current >= 0:
+            self.tabs.setCurrentIndex(current)
+
+    def _profile_html(self, detail: AffiliateDetail) -> str:
+        d = detail.data
+
+        def row(label: str, value: object) -> str:
+            text = "" if value in (None, "", ()) else str(value)
+            return f"<tr><td style='color:#5b6b67;padding-right:16px'>{escape(label)}</td><td>{escape(text)}</td></tr>"
+
+        rows = [
+            row("Code", d.code),
+            row("Status", d.status.capitalize()),
+            row("Email", d.email),
+            row("Phone", d.phone),
+            row("Website", d.website),
+            row("Country", d.country),
+            row("Joined", d.joined_on.isoformat() if d.joined_on else ""),
+            row("Niches", ", ".join(d.niches)),
+            row("Audience", d.audience),
+            row("Followers (all platforms)", f"{detail.total_followers:,}"),
+            row("Tags", ", ".join(d.tags)),
+            row("Coupon codes", ", ".join(d.coupon_codes)),
+            row("Commission plan", detail.plan_name or "none"),
+            row("Payee (PayPal)", d.payee_email or d.email),
+        ]
+        html = f"<h2>{escape(d.name)}</h2><table>{''.join(rows)}</table>"
+        onboarding = get_onboarding(self.db, self.affiliate_id)
+        if onboarding is not None:
+
+            def mark(done: bool) -> str:
+                return "✔" if done else "✘"
+
+            state = "complete" if onboarding.completed_at else "in progress"
+            html += (
+                f"<h3>Onboarding ({state})</h3><p>{mark(onboarding.goals_communicated)} goals and KPIs communicated"
+                f"<br>{mark(onboarding.terms_accepted)} terms accepted<br>{mark(onboarding.asset_kit_sent)} asset kit "
+                "sent</p>"
+            )
+        return html
+
+    def edit(self) -> None:
+        from desktop.views.affiliate_dialog import AffiliateDialog
+
+        dialog = AffiliateDialog(self.db, self.affiliate_id, self)
+        if dialog.exec():
+            self.changed = True
+            self.reload()
+
+    def ask_note(self) -> None:
+        text, ok = QInputDialog.getMultiLineText(self, "Add note", f"Note about {self.detail.data.name}:")
+        if ok and text.strip():
+            self.save_note(text)
+
+    def save_note(self, text: str) -> None:
+        try:
+            add_note(self.db, self.affiliate_id, text)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Add note", str(exc))
+            return
+        self.changed = True
+        self.reload()
+        self.tabs.setCurrentIndex(2)

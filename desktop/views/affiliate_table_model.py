@@ -1,0 +1,121 @@
+"""The affiliates table: a thin item model that pages rows in from the service, never all at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from desktop.services.affiliates import AffiliateRow
+
+PAGE_SIZE = 200
+
+COL_CODE, COL_NAME, COL_STATUS, COL_TAGS, COL_JOINED, COL_FOLLOWERS = range(6)
+_HEADERS = ("Code", "Name", "Status", "Tags", "Joined", "Followers")
+_SORT_KEYS = ("code", "name", "status", "tags", "joined_on", "total_followers")
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the AffiliateRow itself
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # the raw value
+
+FetchPage = Callable[[str, bool, int, int], list[AffiliateRow]]  # (sort, descending, offset, limit)
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class AffiliateTableModel(QAbstractTableModel):
+    """Rows arrive a page at a time through `fetch_page`; sorting is done by the database."""
+
+    def __init__(self, fetch_page: FetchPage, count: Callable[[], int], parent: Any = None):
+        super().__init__(parent)
+        self._fetch_page = fetch_page
+        self._count = count
+        self._rows: list[AffiliateRow] = []
+        self._total = 0
+        self._sort = "code"
+        self._descending = False
+
+    # loading ------------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Start over from the first page (after a filter, sort or data change)."""
+        self.beginResetModel()
+        self._total = self._count()
+        self._rows = self._fetch_page(self._sort, self._descending, 0, PAGE_SIZE)
+        self.endResetModel()
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        page = self._fetch_page(self._sort, self._descending, len(self._rows), PAGE_SIZE)
+        if not page:
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self._rows.extend(page)
+        self.endInsertRows()
+
+    def fetch_all(self) -> None:
+        while self.canFetchMore():
+            self.fetchMore()
+
+    # model API ----------------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == ROW_ROLE:
+            return row
+        if role == SORT_ROLE:
+            return (row.code, row.name, row.status, row.tags, row.joined_on, row.total_followers)[column]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == COL_CODE:
+                return row.code
+            if column == COL_NAME:
+                return row.name
+            if column == COL_STATUS:
+                return row.status.capitalize()
+            if column == COL_TAGS:
+                return row.tags
+            if column == COL_JOINED:
+                return row.joined_on.isoformat() if row.joined_on else ""
+            if column == COL_FOLLOWERS:
+                return f"{row.total_followers:,}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_FOLLOWERS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_NAME and row.email:
+            return row.email
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort = _SORT_KEYS[column]
+        self._descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    def row_at(self, row: int) -> AffiliateRow:
+        return self._rows[row]
+
+    @property
+    def sort_key(self) -> tuple[str, bool]:
+        return self._sort, self._descending

@@ -1,0 +1,37 @@
+"""Save a screenshot of one page of the main window: `python scripts/screenshot.py DB OUT.png [PAGE]`.
+
+Run it under `xvfb-run -a -s "-screen 0 1440x900x24"` to see the window exactly as a user would.
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+
+from desktop.db import open_database
+from desktop.views.app import make_application
+from desktop.views.main_window import MainWindow
+
+
+def main() -> None:
+    app = make_application()
+    db = open_database(sys.argv[1])
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(db, settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    page = sys.argv[3] if len(sys.argv) > 3 else "home"
+
+    def grab() -> None:
+        window.show_page(page)
+        app.processEvents()
+        window.grab().save(sys.argv[2])
+        app.quit()
+
+    QTimer.singleShot(500, grab)
+    app.exec()
+
+
+if __name__ == "__main__":
+    main()
