@@ -27,11 +27,59 @@ from desktop.models.conversion import (
     DailyClicks,
     ImportBatch,
 )
+from desktop.models.library import (
+    ACCEPTANCE_METHODS,
+    ASSET_KINDS,
+    GUIDELINE_KINDS,
+    Acceptance,
+    Asset,
+    GuidelineDocument,
+    GuidelineVersion,
+    KitItem,
+    KitSent,
+)
 from desktop.models.payout import ADJUSTMENT_KINDS, SHEET_STATES, Adjustment, CommissionLine, PayoutLine, PayoutSheet
 from desktop.models.plan import CommissionPlan, PlanProductRule, PlanTier, PlanVersion
 from desktop.models.program import ATTRIBUTION_RULES, NORTH_STAR_METRICS, Program
+from desktop.models.quality import (
+    FEEDBACK_KINDS,
+    FLAG_STATES,
+    MESSAGE_KINDS,
+    SEVERITIES,
+    Feedback,
+    FraudFlag,
+    FraudFlagConversion,
+    Message,
+    MessageRecipient,
+    PayoutHold,
+)
+from desktop.models.target import REWARD_KINDS, TARGET_METRICS, RateReward, Target, TargetResult
 
 __all__ = [
+    "ACCEPTANCE_METHODS",
+    "ASSET_KINDS",
+    "FEEDBACK_KINDS",
+    "FLAG_STATES",
+    "GUIDELINE_KINDS",
+    "MESSAGE_KINDS",
+    "REWARD_KINDS",
+    "SEVERITIES",
+    "TARGET_METRICS",
+    "Acceptance",
+    "Asset",
+    "Feedback",
+    "FraudFlag",
+    "FraudFlagConversion",
+    "GuidelineDocument",
+    "GuidelineVersion",
+    "KitItem",
+    "KitSent",
+    "Message",
+    "MessageRecipient",
+    "PayoutHold",
+    "RateReward",
+    "Target",
+    "TargetResult",
     "ADJUSTMENT_KINDS",
     "ATTRIBUTION_REASONS",
     "CONVERSION_STATUSES",

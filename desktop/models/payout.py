@@ -52,6 +52,7 @@ class PayoutLine(Base):
     carried_in: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     payable: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     carried_out: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    held: Mapped[bool] = mapped_column(default=False)  # a payout hold was open: nothing paid, all carried
 
 
 class CommissionLine(Base):

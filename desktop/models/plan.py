@@ -43,9 +43,7 @@ class PlanVersion(Base):
     frozen: Mapped[bool] = mapped_column(default=False)
 
     plan: Mapped[CommissionPlan] = relationship(back_populates="versions")
-    tiers: Mapped[list[PlanTier]] = relationship(
-        cascade="all, delete-orphan", order_by="PlanTier.min_value"
-    )
+    tiers: Mapped[list[PlanTier]] = relationship(cascade="all, delete-orphan", order_by="PlanTier.min_value")
     products: Mapped[list[PlanProductRule]] = relationship(
         cascade="all, delete-orphan", order_by="PlanProductRule.position"
     )
