@@ -9,7 +9,7 @@ mode=${1:-run}
 common=(libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3 libglib2.0-0 fonts-dejavu-core)
 gui=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libxcb-randr0 libxcb-render-util0
      libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-image0)
-tests=(poppler-utils xvfb)
+tests=(poppler-utils xvfb libreoffice-calc-nogui)
 
 case "$mode" in
   run) wanted=("${common[@]}" "${gui[@]}") ;;
