@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     import_affiliates = import_sub.add_parser("affiliates", help="affiliates from a .csv or .xlsx file")
     import_affiliates.add_argument("file", type=Path)
     import_affiliates.add_argument("--dry-run", action="store_true", help="check the file and report; write nothing")
+    from desktop.cli_imports import add_import_parsers
+
+    add_import_parsers(import_sub)
 
     exports = sub.add_parser("export", help="write data to a file")
     export_sub = exports.add_subparsers(dest="export_command", metavar="WHAT", required=True)
@@ -51,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     export_affiliates.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     export_affiliates.add_argument("--status", metavar="S", help="only affiliates with this status")
 
+    from desktop.cli_fraud import add_fraud_parsers
+    from desktop.cli_payouts import add_payout_parsers
+
+    add_payout_parsers(sub)
+    add_fraud_parsers(sub)
     sub.add_parser("check", help="check the database's integrity")
     backup = sub.add_parser("backup", help="copy the database to a file")
     backup.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
@@ -66,11 +74,11 @@ def _open(args: argparse.Namespace) -> Any:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from desktop.services.demo import load_demo
+    from desktop.services.demo import load_full_demo
 
     db = _open(args)
     try:
-        summary = load_demo(
+        summary = load_full_demo(
             db, affiliates=args.affiliates, months=args.months, seed=args.seed, progress=_progress_printer()
         )
     finally:
@@ -218,6 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = args.command or "gui"
     try:
+        handler = getattr(args, "handler", None)
+        if handler is not None:  # commands that live in their own modules (cli_payouts, cli_imports, cli_fraud)
+            return int(handler(args))
         return COMMANDS[command](args)
     except KeyboardInterrupt:
         print("affiliate-desk: interrupted; nothing was changed", file=sys.stderr)

@@ -43,7 +43,17 @@ def test_load_demo_from_the_welcome_page(qtbot, window: MainWindow) -> None:  # 
 
 def test_navigation_moves_through_every_area(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     keys = window.page_keys()
-    assert keys == ["home", "affiliates", "recruiting", "plans", "program"]
+    assert keys == [
+        "home",
+        "affiliates",
+        "recruiting",
+        "conversions",
+        "payouts",
+        "plans",
+        "guidelines",
+        "assets",
+        "program",
+    ]
     for row, key in enumerate(keys):
         rect = window.navigation.visualItemRect(window.navigation.item(row))
         qtbot.mouseClick(window.navigation.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())

@@ -1,44 +1,33 @@
-"""Affiliates in and out of CSV/XLSX files: a preview, an all-or-nothing import and a formula-safe export."""
+"""Affiliates in from CSV/XLSX files: a preview and an all-or-nothing import (the export is in affiliate_export)."""
 
 from __future__ import annotations
 
-import csv
 import getpass
 import re
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from desktop.db import Database
 from desktop.models import AFFILIATE_STATUSES, Affiliate, CommissionPlan, CouponCode, SocialProfile, StatusChange, Tag
 from desktop.models import affiliate_tag as AffiliateTag
+from desktop.services.affiliate_export import COLUMNS, IN_CHUNK, PLATFORMS, chunks, export_affiliates, select_in
 from desktop.services.errors import BadInput
-from desktop.services.safe_files import FORMULA_TRIGGERS, atomic_path, atomic_write, csv_safe, set_text_cell
+from desktop.services.safe_files import FORMULA_TRIGGERS
 from desktop.services.tabular import Problem, Table, TableError, normalise_header, open_table
 
+# The export and the file's columns live in affiliate_export; the screens, the CLI and the tests import them from here.
+__all__ = ["COLUMNS", "MAX_FOLLOWERS", "PLATFORMS", "PROGRESS_EVERY", "SAMPLE_ROWS", "ImportPreview", "ImportResult",
+           "Progress", "export_affiliates", "import_affiliates", "preview_affiliate_import"]
+
 Progress = Callable[[int, int, str], None]
-PLATFORMS = ("instagram", "youtube", "tiktok", "x", "blog")
-_LABELS = {"instagram": "Instagram", "youtube": "YouTube", "tiktok": "TikTok", "x": "X", "blog": "Blog"}
-COLUMNS: dict[str, str] = {  # the file's columns, in export order, with what each one means
-    "code": "Affiliate code (required)", "name": "Name (required)", "email": "Email", "status": "Status",
-    "plan": "Commission plan (its name)", "coupon_codes": "Coupon codes (separated by ;)",
-    "payee_email": "PayPal email (default: the email)", "website": "Website",
-    "joined_on": "Joined on (YYYY-MM-DD)", "tags": "Tags (separated by ;)",
-    **{key: f"{_LABELS[p]} {what}" for p in PLATFORMS for key, what in ((p, "handle or URL"),
-                                                                         (f"{p}_followers", "followers"))},
-    "phone": "Phone", "country": "Country", "niches": "Niches (separated by ;)", "audience": "Audience",
-}
 _ALIASES = {"affiliate_code": "code", "e_mail": "email", "coupons": "coupon_codes", "coupon_code": "coupon_codes",
             "paypal_email": "payee_email", "tag": "tags", "twitter": "x", "twitter_followers": "x_followers"}
 _PLAIN = ("name", "email", "website", "joined_on", "phone", "country", "audience")  # stored as the file says
@@ -57,7 +46,6 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[^"]*?(\d+)"')
 MAX_FOLLOWERS = 1_000_000_000
 SAMPLE_ROWS = 20
 PROGRESS_EVERY = 500
-_CHUNK = 900  # keys per IN (...): below SQLite's oldest limit on bound parameters
 
 
 @dataclass(frozen=True)
@@ -157,27 +145,6 @@ def import_affiliates(db: Database, path: Path | str, *, progress: Progress | No
         _apply(session, changes, f"import from {parsed.file}", progress)
     return ImportResult(parsed.file, len(changes.new), len(changes.updates), changes.unchanged)
 
-
-def export_affiliates(
-    db: Database, path: Path | str, *, affiliate_ids: Sequence[int] | None = None, status: str | None = None
-) -> int:
-    """Write affiliates (all, the given ids, or those with `status`) to .csv or .xlsx; returns the row count."""
-    path = Path(path)
-    if path.suffix.lower() not in (".csv", ".xlsx"):
-        raise BadInput(f"{path.name}: affiliates are exported to a .csv or .xlsx file")
-    if status is not None and status not in AFFILIATE_STATUSES:
-        raise BadInput(f"unknown status {status!r}; use one of: {', '.join(AFFILIATE_STATUSES)}")
-    with db.read() as session:
-        rows = _export_rows(session, affiliate_ids, status)
-    if path.suffix.lower() == ".xlsx":
-        _write_xlsx(path, rows)
-        return len(rows)
-    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:  # the BOM tells Excel it is UTF-8
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        for row in rows:  # numbers and ISO dates never start like a formula; text goes through csv_safe
-            writer.writerow(["" if v is None else str(v) if isinstance(v, int | date) else csv_safe(v) for v in row])
-    return len(rows)
 
 
 # --- reading and checking the file ----------------------------------------------------------------------------
@@ -363,14 +330,14 @@ def _reconcile(session: Session, parsed: _Parsed) -> _Changes:
     code_by_id = {affiliate_id: code for affiliate_id, code in session.execute(select(Affiliate.id, Affiliate.code))}
     id_by_code = {code.upper(): affiliate_id for affiliate_id, code in code_by_id.items()}
     ids = [id_by_code[row.code.upper()] for row in parsed.rows if row.code.upper() in id_by_code]
-    existing = {row.id: row for row in _select_in(session, select(Affiliate.__table__), Affiliate.id, ids)}
+    existing = {row.id: row for row in select_in(session, select(Affiliate.__table__), Affiliate.id, ids)}
     holders: dict[str, int] = {}
     old_coupons: dict[int, list[str]] = defaultdict(list)
     if "coupon_codes" in present:
         keys = {coupon.upper() for row in parsed.rows for coupon in row.values["coupon_codes"]}
         stmt = select(CouponCode.affiliate_id, CouponCode.code, CouponCode.code_key)
-        holders.update((key, holder) for holder, _, key in _select_in(session, stmt, CouponCode.code_key, keys))
-        for holder, code, _ in _select_in(session, stmt, CouponCode.affiliate_id, ids):
+        holders.update((key, holder) for holder, _, key in select_in(session, stmt, CouponCode.code_key, keys))
+        for holder, code, _ in select_in(session, stmt, CouponCode.affiliate_id, ids):
             old_coupons[holder].append(code)
     # A coupon may move to another affiliate when its holder's row in this file no longer lists it.
     released = {coupon.upper() for row in parsed.rows if "coupon_codes" in row.values
@@ -380,11 +347,11 @@ def _reconcile(session: Session, parsed: _Parsed) -> _Changes:
     old_tags: dict[int, set[str]] = defaultdict(set)
     if "tags" in present:
         stmt = select(AffiliateTag.c.affiliate_id, Tag.name).join(Tag, Tag.id == AffiliateTag.c.tag_id)
-        for affiliate_id, name in _select_in(session, stmt, AffiliateTag.c.affiliate_id, ids):
+        for affiliate_id, name in select_in(session, stmt, AffiliateTag.c.affiliate_id, ids):
             old_tags[affiliate_id].add(name.casefold())
     old_socials: dict[int, list[Any]] = defaultdict(list)
     if social_columns := any(p in present or f"{p}_followers" in present for p in PLATFORMS):
-        for profile in _select_in(session, select(SocialProfile.__table__), SocialProfile.affiliate_id, ids):
+        for profile in select_in(session, select(SocialProfile.__table__), SocialProfile.affiliate_id, ids):
             old_socials[profile.affiliate_id].append(profile)
     for row in parsed.rows:
         values, affiliate_id, before = row.values, id_by_code.get(row.code.upper()), len(changes.problems)
@@ -476,13 +443,13 @@ def _apply(session: Session, changes: _Changes, reason: str, progress: Progress 
         session.execute(insert(Tag), [{"name": name} for name in changes.new_tags.values()])
     tag_ids = {name.casefold(): tag_id for tag_id, name in session.execute(select(Tag.id, Tag.name))}
     new_ids: dict[str, int] = {}
-    for chunk in _chunks(changes.new, PROGRESS_EVERY):
+    for chunk in chunks(changes.new, PROGRESS_EVERY):
         stmt = insert(Affiliate).returning(Affiliate.id, Affiliate.code)
         new_ids.update((code, new_id) for new_id, code in session.execute(stmt, chunk, execution_options=whole))
         done += len(chunk)
         if progress is not None:
             progress(done, total, f"Added {done:,} affiliates")
-    for chunk in _chunks(changes.updates, PROGRESS_EVERY):
+    for chunk in chunks(changes.updates, PROGRESS_EVERY):
         session.execute(update(Affiliate), chunk, execution_options=quiet)
         done += len(chunk)
         if progress is not None:
@@ -491,11 +458,11 @@ def _apply(session: Session, changes: _Changes, reason: str, progress: Progress 
     def owner(key: int | str) -> int:
         return new_ids[key] if isinstance(key, str) else key
 
-    for ids in _chunks([owner(key) for key in changes.coupons], _CHUNK):
+    for ids in chunks([owner(key) for key in changes.coupons], IN_CHUNK):
         session.execute(delete(CouponCode).where(CouponCode.affiliate_id.in_(ids)), execution_options=quiet)
-    for ids in _chunks([owner(key) for key in changes.tags], _CHUNK):
+    for ids in chunks([owner(key) for key in changes.tags], IN_CHUNK):
         session.execute(delete(AffiliateTag).where(AffiliateTag.c.affiliate_id.in_(ids)))
-    for ids in _chunks(changes.social_deletes, _CHUNK):
+    for ids in chunks(changes.social_deletes, IN_CHUNK):
         session.execute(delete(SocialProfile).where(SocialProfile.id.in_(ids)), execution_options=quiet)
     if changes.social_updates:
         session.execute(update(SocialProfile), changes.social_updates, execution_options=quiet)
@@ -509,7 +476,7 @@ def _apply(session: Session, changes: _Changes, reason: str, progress: Progress 
         (StatusChange, [{**row, **stamp, "affiliate_id": owner(row["affiliate_id"])} for row in changes.history]),
     )
     for model, rows in inserts:
-        for chunk in _chunks(rows, 5_000):
+        for chunk in chunks(rows, 5_000):
             session.execute(insert(model), chunk, execution_options=whole)
     if progress is not None:
         progress(total, total, "Saved")
@@ -524,82 +491,3 @@ def _user() -> str:
         return getpass.getuser()[:100] or "import"
     except (OSError, KeyError):
         return "import"
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    return (items[start : start + size] for start in range(0, len(items), size))
-
-
-def _select_in(session: Session, stmt: Any, column: Any, keys: Iterable[Any] | None) -> list[Any]:
-    """The rows of `stmt` whose `column` is one of `keys` (every row when `keys` is None), a few queries at most."""
-    if keys is None:
-        return list(session.execute(stmt))
-    rows: list[Any] = []
-    for chunk in _chunks(sorted(set(keys)), _CHUNK):
-        rows.extend(session.execute(stmt.where(column.in_(chunk))))
-    return rows
-
-
-# --- export ---------------------------------------------------------------------------------------------------
-
-
-def _export_rows(session: Session, ids: Sequence[int] | None, status: str | None) -> list[list[Any]]:
-    stmt = select(Affiliate.__table__)
-    if status is not None:
-        stmt = stmt.where(Affiliate.status == status)
-    affiliates = sorted(_select_in(session, stmt, Affiliate.id, ids), key=lambda row: row.code.upper())
-    wanted = None if ids is None and status is None else [row.id for row in affiliates]
-    plans = {plan_id: name for plan_id, name in session.execute(select(CommissionPlan.id, CommissionPlan.name))}
-    coupons: dict[int, list[str]] = defaultdict(list)
-    stmt_coupons = select(CouponCode.affiliate_id, CouponCode.code)
-    for affiliate_id, code in _select_in(session, stmt_coupons, CouponCode.affiliate_id, wanted):
-        coupons[affiliate_id].append(code)
-    tags: dict[int, list[str]] = defaultdict(list)
-    stmt_tags = select(AffiliateTag.c.affiliate_id, Tag.name).join(Tag, Tag.id == AffiliateTag.c.tag_id)
-    for affiliate_id, name in _select_in(session, stmt_tags, AffiliateTag.c.affiliate_id, wanted):
-        tags[affiliate_id].append(name)
-    socials: dict[tuple[int, str], Any] = {}
-    profiles = _select_in(session, select(SocialProfile.__table__), SocialProfile.affiliate_id, wanted)
-    for profile in sorted(profiles, key=lambda profile: profile.id):
-        socials.setdefault((profile.affiliate_id, profile.platform), profile)
-    rows: list[list[Any]] = []
-    for a in affiliates:
-        row = [a.code, a.name, a.email, a.status, plans.get(a.plan_id), "; ".join(sorted(coupons[a.id])),
-               a.payee_email, a.website, a.joined_on, "; ".join(sorted(tags[a.id], key=str.casefold))]
-        for platform in PLATFORMS:
-            profile = socials.get((a.id, platform))
-            row += [profile.url or profile.handle, profile.followers] if profile is not None else [None, None]
-        rows.append([*row, a.phone, a.country, a.niches, a.audience])
-    return rows
-
-
-def _write_xlsx(path: Path, rows: list[list[Any]]) -> None:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Affiliates")
-    for index, key in enumerate(COLUMNS):
-        longest = max((len(str(row[index] or "")) for row in rows[:2_000]), default=0)
-        sheet.column_dimensions[get_column_letter(index + 1)].width = min(max(len(key), longest) + 2, 50)
-    last = f"{get_column_letter(len(COLUMNS))}{len(rows) + 1}"
-    # Write-only sheets leave out <dimension>; without it readers (openpyxl's read-only too) scan the whole sheet.
-    sheet.calculate_dimension = lambda: f"A1:{last}"
-    sheet.freeze_panes = "A2"
-    sheet.append([_xlsx_cell(sheet, key, bold=True) for key in COLUMNS])
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
-    sheet.auto_filter.ref = f"A1:{last}"
-    with atomic_path(path) as temporary:
-        workbook.save(temporary)
-
-
-def _xlsx_cell(sheet: Any, value: Any, *, bold: bool = False) -> WriteOnlyCell | None:
-    if value is None:
-        return None
-    cell = WriteOnlyCell(sheet)
-    if isinstance(value, str):
-        set_text_cell(cell, value)  # never a formula, whatever the text starts with
-    else:
-        cell.value = value  # followers stay numbers; dates stay dates
-        cell.number_format = "yyyy-mm-dd" if isinstance(value, date) else "General"
-    if bold:
-        cell.font = Font(bold=True)
-    return cell

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,9 +24,13 @@ from desktop.models import (
     Tag,
     affiliate_tag,
 )
+from desktop.money import from_cents, round_money
 from desktop.services.errors import RefusedByState
+from desktop.services.metrics import DateRange, base_terms_commission, default_plan_id, percent_of, window_sums
 
-SORT_KEYS = ("code", "name", "status", "tags", "joined_on", "total_followers")
+PERFORMANCE_KEYS = ("revenue_30d", "conversion_rate_30d", "epc_30d")  # the last 30 days, computed in the page query
+SORT_KEYS = ("code", "name", "status", "tags", "joined_on", "total_followers", *PERFORMANCE_KEYS)
+WINDOW_DAYS = 30
 TAG_SEPARATOR = ", "
 
 
@@ -60,6 +64,21 @@ class AffiliateRow:
     joined_on: date | None
     total_followers: int
     email: str | None
+    # The last 30 days (docs/metrics.md): revenue and sales of approved sale orders, clicks, and the commission at
+    # the plan's base terms (no tiers, product rules or cap) that EPC divides, so that SQL can sort 10,000 rows.
+    revenue_30d: Decimal = Decimal("0.00")
+    sales_30d: int = 0
+    clicks_30d: int = 0
+    commission_30d: Decimal = Decimal("0.00")
+
+    @property
+    def conversion_rate_30d(self) -> Decimal | None:
+        """Sales ÷ clicks in percent, two decimals; None without clicks."""
+        return percent_of(self.sales_30d, self.clicks_30d)
+
+    @property
+    def epc_30d(self) -> Decimal | None:
+        return round_money(self.commission_30d / self.clicks_30d) if self.clicks_30d else None
 
 
 def _conditions(flt: AffiliateFilter, table: Any, is_sqlite: bool) -> list[ColumnElement[bool]]:
@@ -123,12 +142,17 @@ def _tags_column(table: Any, is_sqlite: bool) -> Any:
     )
 
 
-def _order_by(table: Any, sort: str, descending: bool, is_sqlite: bool) -> list[Any]:
+def _order_by(
+    table: Any, sort: str, descending: bool, is_sqlite: bool, performance: dict[str, Any] | None = None
+) -> list[Any]:
     """The sort key, then code and id so that equal keys always come in the same order."""
     if sort not in SORT_KEYS:
         raise ValueError(f"unknown sort key {sort!r}; one of {', '.join(SORT_KEYS)}")
     key: Any
-    if sort == "code":
+    if sort in PERFORMANCE_KEYS:
+        assert performance is not None
+        key = performance[sort]
+    elif sort == "code":
         key = func.lower(table.c.code)
     elif sort == "name":
         key = func.lower(table.c.name)
@@ -139,35 +163,74 @@ def _order_by(table: Any, sort: str, descending: bool, is_sqlite: bool) -> list[
     else:
         key = table.c[sort]
     primary = key.desc() if descending else key.asc()
-    if sort in ("tags", "joined_on"):
+    if sort in ("tags", "joined_on", "conversion_rate_30d", "epc_30d"):
         primary = primary.nulls_last()  # the same on SQLite and PostgreSQL: blanks at the end either way
     tie_breaks = [] if sort == "code" else [func.lower(table.c.code)]
     return [primary, *tie_breaks, table.c.id]
 
 
+def _performance(table: Any, window: DateRange, ids: Any = None) -> tuple[Any, dict[str, Any]]:
+    """`table` joined with its last-30-days sums, and the columns and sort keys read from them."""
+    perf = window_sums(window, ids)
+    terms, commission = base_terms_commission(perf)
+    joined = table.outerjoin(perf, perf.c.affiliate_id == table.c.id).outerjoin(
+        terms, terms.c.plan_id == func.coalesce(table.c.plan_id, default_plan_id())
+    )
+    clicks = func.nullif(func.coalesce(perf.c.clicks, 0), 0)
+    columns = {
+        "revenue_30d": func.coalesce(perf.c.revenue, 0),
+        "sales_30d": func.coalesce(perf.c.sales, 0),
+        "clicks_30d": func.coalesce(perf.c.clicks, 0),
+        "commission_30d": commission,
+        # Integer ratios, as exact as the shown values: sales per million clicks, ten-thousandths of a cent per click.
+        "conversion_rate_30d": func.coalesce(perf.c.sales, 0) * 1_000_000 / clicks,
+        "epc_30d": commission * 10_000 / clicks,
+    }
+    return joined, columns
+
+
 def _page_query(
-    flt: AffiliateFilter, sort: str, descending: bool, offset: int, limit: int, is_sqlite: bool
+    flt: AffiliateFilter, sort: str, descending: bool, offset: int, limit: int, is_sqlite: bool, window: DateRange
 ) -> Select[Any]:
     # The inner query picks the page's ids (sorting only narrow rows); the outer one reads those rows and
     # aggregates their tags, so the tag subquery runs for one page, not for every matching affiliate.
+    # The 30-day sums are computed for every matching affiliate only when the table is sorted by one of them.
     inner_table = _affiliate.alias("matching")
+    names = ("revenue_30d", "sales_30d", "clicks_30d", "commission_30d")
+    carried: list[Any] = []
+    source: Any = inner_table
+    keys: dict[str, Any] | None = None
+    if sort in PERFORMANCE_KEYS:  # the page carries the sums out, so that they are computed once
+        source, keys = _performance(inner_table, window)
+        carried = [keys[name].label(name) for name in names]
     page = (
-        select(inner_table.c.id)
+        select(inner_table.c.id, *carried)
+        .select_from(source)
         .where(*_conditions(flt, inner_table, is_sqlite))
-        .order_by(*_order_by(inner_table, sort, descending, is_sqlite))
+        .order_by(*_order_by(inner_table, sort, descending, is_sqlite, keys))
         .offset(offset)
         .limit(limit)
         .subquery("page")
     )
     table = _affiliate
+    if carried:
+        joined: Any = table
+        performance: dict[str, Any] = {name: page.c[name] for name in names}
+        clicks = func.nullif(page.c.clicks_30d, 0)
+        performance["conversion_rate_30d"] = page.c.sales_30d * 1_000_000 / clicks
+        performance["epc_30d"] = page.c.commission_30d * 10_000 / clicks
+    else:
+        joined, performance = _performance(table, window, select(page.c.id))
     return (
         select(
             *(table.c[name] for name in ("id", "code", "name", "status")),
             _tags_column(table, is_sqlite).label("tags"),
             *(table.c[name] for name in ("joined_on", "total_followers", "email")),
+            *(performance[name] for name in names),
         )
+        .select_from(joined)
         .join(page, page.c.id == table.c.id)
-        .order_by(*_order_by(table, sort, descending, is_sqlite))
+        .order_by(*_order_by(table, sort, descending, is_sqlite, performance))
     )
 
 
@@ -191,18 +254,25 @@ def list_affiliates(
     descending: bool = False,
     offset: int = 0,
     limit: int = 200,
+    today: date | None = None,
 ) -> list[AffiliateRow]:
-    """One page of the affiliates matching `flt`, in a stable order; one SQL query."""
+    """One page of the affiliates matching `flt`, in a stable order, with their last 30 days; one SQL query.
+
+    The 30 days end `today` (default: this computer's date, which spares the page a query for the program's zone).
+    """
     if offset < 0 or limit < 0:
         raise ValueError("offset and limit cannot be negative")
-    query = _page_query(flt, sort, descending, offset, limit, db.is_sqlite)
+    end = today or date.today()
+    window = DateRange(end - timedelta(days=WINDOW_DAYS - 1), end)
+    query = _page_query(flt, sort, descending, offset, limit, db.is_sqlite, window)
     with db.read() as session:
         rows = session.execute(query).all()
     # Positional, in AffiliateRow's order: a page is built in well under a millisecond.
     return [
-        AffiliateRow(id_, code, name, status, _sorted_tags(tags), joined_on, followers, email)
-        for id_, code, name, status, tags, joined_on, followers, email in rows
-    ]
+        AffiliateRow(id_, code, name, status, _sorted_tags(tags), joined_on, followers, email,
+                     from_cents(int(revenue)), int(sales), int(clicks), from_cents(int(commission)))
+        for id_, code, name, status, tags, joined_on, followers, email, revenue, sales, clicks, commission in rows
+    ]  # fmt: skip
 
 
 def affiliate_ids(db: Database, flt: AffiliateFilter) -> list[int]:

@@ -413,3 +413,45 @@ def load_demo(
     _insert_partners(db, partners, plan_ids)
     report(4, 4, "Done")
     return DemoSummary(affiliates=affiliates, months=months)
+
+
+MIN_AFFILIATES_FOR_FRAUD = 20
+
+
+def load_full_demo(
+    db: Database,
+    *,
+    affiliates: int = 60,
+    months: int = 12,
+    seed: int = 7,
+    today: date | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> DemoSummary:
+    """The demo a person explores: the program and its affiliates, then a year of activity in every area.
+
+    Orders and clicks come first; targets are settled before the payout sheets are built so their bonuses land
+    on the sheets; a few planted frauds are caught by the rules; the library and terms are filled last.
+    """
+    from desktop.services.demo_conversions import load_demo_conversions
+    from desktop.services.demo_fraud import load_demo_fraud
+    from desktop.services.demo_library import load_demo_library
+    from desktop.services.demo_targets import load_demo_targets
+    from desktop.services.payout_demo import load_demo_payouts
+
+    today = today or date.today()
+    report = progress or (lambda done, total, what: None)
+    total = 7
+    summary = load_demo(db, affiliates=affiliates, months=months, seed=seed, today=today)
+    report(1, total, f"Adding {months} months of orders and clicks")
+    load_demo_conversions(db, months=months, seed=seed, today=today)
+    report(2, total, "Setting targets and settling the finished ones")
+    load_demo_targets(db, today)
+    if affiliates >= MIN_AFFILIATES_FOR_FRAUD:  # a handful of partners cannot hide planted frauds believably
+        report(3, total, "Planting a few frauds for the rules to catch")
+        load_demo_fraud(db, today)
+    report(4, total, "Building, approving and paying the past payout sheets")
+    load_demo_payouts(db, today)
+    report(5, total, "Writing the guidelines and filling the asset library")
+    load_demo_library(db, today, seed=seed)
+    report(total, total, "Done")
+    return summary

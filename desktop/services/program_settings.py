@@ -245,16 +245,20 @@ def _convert(field: str, raw: Any) -> Any:
 
 
 def import_program_file(db: Database, path: Path | str) -> ProgramSettings:
-    """Apply a program TOML file ([program] and [[plan]] tables) in one transaction.
+    """Apply a program TOML file ([program], [[plan]] and [[target]] tables) in one transaction.
 
     A plan whose name is known updates that plan (in a new version when an approved sheet used the current one);
-    other plans are created; plans the file does not name are left as they are. A bad file changes nothing and
-    lists every problem with its line.
+    other plans are created; plans the file does not name are left as they are. A target for the same affiliates,
+    metric and month as a known one updates it (targets.py); an ended month's target is settled. A bad file changes
+    nothing and lists every problem with its line.
     """
+    from desktop.services.targets import program_today
+    from desktop.services.targets_toml import TargetTable, read_target_tables, save_target_tables, target_table_problems
+
     path = Path(path)
     text, data = read_toml(path)
     problems: list[str] = []
-    unknown = [key for key in data if key not in ("program", "plan")]
+    unknown = [key for key in data if key not in ("program", "plan", "target")]
     for key in unknown:
         line = table_line(text, key)
         problems.append(
@@ -268,14 +272,20 @@ def import_program_file(db: Database, path: Path | str) -> ProgramSettings:
     if "plan" in data:
         plans, plan_problems = read_plan_tables(path.name, text, data["plan"])
         problems.extend(plan_problems)
+    targets: list[TargetTable] = []
+    if "target" in data:
+        targets, target_problems = read_target_tables(path.name, text, data["target"])
+        problems.extend(target_problems)
     with db.write() as session:
         problems.extend(plan_table_problems(session, path.name, text, plans))
+        problems.extend(target_table_problems(session, path.name, text, targets))
         if problems:
             problems.sort(key=_line_of)  # in the order the file reads
             raise BadInput(problems)  # rolls the transaction back: nothing was written yet anyway
         if "program" in data:  # a file of plans alone leaves the program's settings (and their state) alone
             settings = _store_program(session, _normalized(settings))
         save_plan_tables(session, plans)
+        save_target_tables(db, session, targets, program_today(session))
     return settings
 
 
@@ -303,9 +313,11 @@ def split_list(text: str | None) -> list[str]:
 def export_program_file(db: Database, path: Path | str) -> Path:
     import tomli_w
 
+    from desktop.services.targets_toml import targets_toml, targets_toml_text
+
     path = Path(path)
     document = program_toml(get_program(db))
-    plans = plans_toml_text(plans_toml(db))
+    plans = plans_toml_text(plans_toml(db)) + targets_toml_text(targets_toml(db))
     with atomic_write(path, "w", encoding="utf-8") as fh:
         fh.write("# Affiliate Desk program file: `affiliate-desk program import` reads it back.\n")
         fh.write(tomli_w.dumps(document))

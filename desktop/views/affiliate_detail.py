@@ -1,4 +1,4 @@
-"""One affiliate at a glance: profile, socials, coupons, notes, status history and onboarding."""
+"""One affiliate at a glance: profile, socials, coupons, notes, status history, onboarding and performance."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from desktop.db import Database
 from desktop.services.affiliates import AffiliateDetail, add_note, get_affiliate
 from desktop.services.errors import ServiceError
 from desktop.services.recruiting import get_onboarding
+from desktop.views.affiliate_performance import AffiliatePerformanceTab
 
 
 def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> QTableWidget:
@@ -45,6 +46,8 @@ class AffiliateDetailDialog(QDialog):
         self.changed = False
         self.resize(760, 560)
         self.tabs = QTabWidget()
+        self.performance: AffiliatePerformanceTab | None = None
+        self.tabs.currentChanged.connect(self._tab_shown)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         self.edit_button = QPushButton("Edit…")
@@ -100,8 +103,16 @@ class AffiliateDetailDialog(QDialog):
             ],
         )
         self.tabs.addTab(self.history_table, "Status history")
+        self.performance = AffiliatePerformanceTab(self.db, self.affiliate_id)
+        self.tabs.addTab(self.performance, "Performance")
         if current >= 0:
             self.tabs.setCurrentIndex(current)
+
+    def _tab_shown(self, index: int) -> None:
+        """The performance tab computes its months and loads matplotlib only when someone looks at it."""
+        tab = self.performance
+        if tab is not None and self.tabs.widget(index) is tab and not tab.is_loaded:
+            tab.load()
 
     def _profile_html(self, detail: AffiliateDetail) -> str:
         d = detail.data

@@ -11,9 +11,16 @@ from desktop.services.affiliates import AffiliateRow
 
 PAGE_SIZE = 200
 
-COL_CODE, COL_NAME, COL_STATUS, COL_TAGS, COL_JOINED, COL_FOLLOWERS = range(6)
-_HEADERS = ("Code", "Name", "Status", "Tags", "Joined", "Followers")
-_SORT_KEYS = ("code", "name", "status", "tags", "joined_on", "total_followers")
+COL_CODE, COL_NAME, COL_STATUS, COL_TAGS, COL_JOINED, COL_FOLLOWERS, COL_REVENUE, COL_CONVERSION, COL_EPC = range(9)
+_HEADERS = ("Code", "Name", "Status", "Tags", "Joined", "Followers", "Revenue 30 d", "Conv. 30 d", "EPC 30 d")
+_SORT_KEYS = ("code", "name", "status", "tags", "joined_on", "total_followers", "revenue_30d", "conversion_rate_30d",
+              "epc_30d")  # fmt: skip
+_NUMBERS = (COL_FOLLOWERS, COL_REVENUE, COL_CONVERSION, COL_EPC)
+_TOOLTIPS = {
+    COL_REVENUE: "Approved sales over the last 30 days, after discounts and partial refunds",
+    COL_CONVERSION: "Sales ÷ clicks over the last 30 days",
+    COL_EPC: "Earnings per click over the last 30 days, the commission at the plan's base rate (no tiers or caps)",
+}
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the AffiliateRow itself
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # the raw value
@@ -78,6 +85,8 @@ class AffiliateTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return _HEADERS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return _TOOLTIPS.get(section)
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -88,7 +97,8 @@ class AffiliateTableModel(QAbstractTableModel):
         if role == ROW_ROLE:
             return row
         if role == SORT_ROLE:
-            return (row.code, row.name, row.status, row.tags, row.joined_on, row.total_followers)[column]
+            return (row.code, row.name, row.status, row.tags, row.joined_on, row.total_followers, row.revenue_30d,
+                    row.conversion_rate_30d, row.epc_30d)[column]  # fmt: skip
         if role == Qt.ItemDataRole.DisplayRole:
             if column == COL_CODE:
                 return row.code
@@ -102,7 +112,14 @@ class AffiliateTableModel(QAbstractTableModel):
                 return row.joined_on.isoformat() if row.joined_on else ""
             if column == COL_FOLLOWERS:
                 return f"{row.total_followers:,}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_FOLLOWERS:
+            if column == COL_REVENUE:
+                return f"{row.revenue_30d:,.2f}"
+            if column == COL_CONVERSION:
+                rate = row.conversion_rate_30d
+                return "—" if rate is None else f"{rate:.2f} %"
+            if column == COL_EPC:
+                return "—" if row.epc_30d is None else f"{row.epc_30d:,.2f}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMBERS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_NAME and row.email:
             return row.email

@@ -21,10 +21,14 @@ from PySide6.QtWidgets import (
 
 from desktop import __version__
 from desktop.db import Database, DatabaseError, InstanceLock, open_database
-from desktop.services.demo import load_demo
+from desktop.services.demo import load_full_demo
 from desktop.services.maintenance import backup_database
 from desktop.views.affiliates_page import AffiliatesPage
+from desktop.views.assets_page import AssetsPage
+from desktop.views.conversions_page import ConversionsPage
+from desktop.views.guidelines_page import GuidelinesPage
 from desktop.views.home_page import HomePage
+from desktop.views.payouts_page import PayoutsPage
 from desktop.views.plans_page import PlansPage
 from desktop.views.program_page import ProgramPage
 from desktop.views.recruiting_page import RecruitingPage
@@ -37,7 +41,11 @@ PAGES: list[tuple[str, str, Callable[[Database], QWidget]]] = [
     ("home", "Home", HomePage),
     ("affiliates", "Affiliates", AffiliatesPage),
     ("recruiting", "Recruiting", RecruitingPage),
+    ("conversions", "Conversions", ConversionsPage),
+    ("payouts", "Payouts", PayoutsPage),
     ("plans", "Commission plans", PlansPage),
+    ("guidelines", "Guidelines & terms", GuidelinesPage),
+    ("assets", "Asset library", AssetsPage),
     ("program", "Program", ProgramPage),
 ]
 
@@ -265,7 +273,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Demo data", str(exc))
 
         self.demo_task = run_with_progress(
-            self, "Loading demo data…", lambda progress: load_demo(db, progress=progress), done, failed
+            self, "Loading demo data…", lambda progress: load_full_demo(db, progress=progress), done, failed
         )
 
     def import_affiliates(self) -> None:

@@ -1,0 +1,406 @@
+"""Importing an order file: a preview of what it would do, and the all-or-nothing import with attribution."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop.db import Database
+from desktop.models import Conversion, ImportBatch
+from desktop.money import from_cents
+from desktop.services.attribution import (
+    AffiliateDirectory,
+    AttributionRules,
+    Attributor,
+    ClickIndex,
+    has_visitor_clicks,
+)
+from desktop.services.conversion_parse import OrderRecord, ReadContext, Rows
+from desktop.services.conversion_source import (
+    CountedRows,
+    CsvRows,
+    OrderReader,
+    choose_reader,
+    data_rows,
+    estimated_rows,
+    fewer_collections,
+    find_convention,
+)
+from desktop.services.conversion_store import ConversionStore, StoredOrder, local_now, start_batch, stored_orders
+from desktop.services.conversion_values import AmountReader, LocalClock
+from desktop.services.errors import BadInput
+from desktop.services.program_settings import ProgramSettings, get_program
+from desktop.services.tabular import Problem, Table, TableError, open_table
+
+Progress = Callable[[int, int, str], None]
+BATCH_ORDERS = 5000
+SAMPLE_ORDERS = 50
+ATTRIBUTION_ORDER = ("coupon", "referral", "click", "organic")
+
+
+@dataclass(frozen=True)
+class OrderPreview:
+    """One order as it would be imported, for the preview table."""
+
+    order_id: str
+    line: int
+    occurred_at: datetime  # program-local
+    type: str
+    status: str
+    amount: Decimal
+    refunded_amount: Decimal
+    currency: str
+    lines: int
+    affiliate_code: str | None
+    attribution: str
+    attribution_detail: str
+    change: str  # new | updated | unchanged
+
+
+@dataclass(frozen=True)
+class ConversionSummary:
+    """What a file holds and what importing it does (or did)."""
+
+    file: str
+    preset: str  # generic | shopify | woocommerce | stripe | mapping
+    preset_reason: str
+    columns: tuple[tuple[str, str], ...]  # (the file's column, what it is read as)
+    ignored_columns: tuple[str, ...]
+    decimal_separator: str
+    decimal_reason: str
+    rows: int = 0
+    orders: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    by_attribution: tuple[tuple[str, int], ...] = ()  # (coupon|referral|click|organic, orders)
+    unknown_coupons: tuple[tuple[str, int], ...] = ()  # (code that is no affiliate's, orders), most used first
+    skipped: tuple[tuple[str, int], ...] = ()  # (why, rows) left out on purpose, e.g. checkout drafts
+    status_changes: int = 0
+    paid_orders_changed: int = 0  # on a paid sheet: only their status and refund were updated
+    amount: Decimal = Decimal("0.00")
+    first_day: date | None = None
+    last_day: date | None = None
+
+    @property
+    def organic(self) -> int:
+        return dict(self.by_attribution).get("organic", 0)
+
+
+@dataclass(frozen=True)
+class ConversionPreview:
+    summary: ConversionSummary
+    sample: tuple[OrderPreview, ...]
+    problems: tuple[Problem, ...]
+    problem_count: int
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+
+@dataclass(frozen=True)
+class ConversionImportResult:
+    summary: ConversionSummary
+    batch_id: int | None  # None for a dry run
+    dry_run: bool
+
+
+def preview_conversions(
+    db: Database,
+    path: Path | str,
+    *,
+    preset: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> ConversionPreview:
+    """Read the whole file and say what importing it would do; problems are listed, nothing is written."""
+    run = _Run(db, Path(path), preset, mapping, progress)
+    run.execute(write=False)
+    return ConversionPreview(run.summary(), tuple(run.sample), tuple(run.problems()), run.problem_count)
+
+
+def import_conversions(
+    db: Database,
+    path: Path | str,
+    *,
+    preset: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ConversionImportResult:
+    """Import orders in one transaction; any problem raises BadInput listing them all, and nothing changes.
+
+    A dry run reads and checks everything the same way and writes nothing. `progress(done, total, what)` is
+    called every 10,000 rows; if it raises, the import is rolled back (that is how the window cancels).
+    """
+    run = _Run(db, Path(path), preset, mapping, progress)
+    batch_id = run.execute(write=not dry_run)
+    if run.problem_count:  # a dry run's problems (a real run raised inside its transaction)
+        raise BadInput(run.problems())
+    return ConversionImportResult(run.summary(), batch_id, dry_run)
+
+
+@dataclass
+class _Tally:
+    rows: int = 0
+    orders: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    status_changes: int = 0
+    paid_changed: int = 0
+    cents: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    reasons: Counter[str] = field(default_factory=Counter)
+    unknown_coupons: Counter[str] = field(default_factory=Counter)
+
+
+class _Run:
+    """One pass over a file: read orders, attribute them batch by batch, and write them when asked to."""
+
+    def __init__(
+        self, db: Database, path: Path, preset: str | None, mapping: Mapping[str, str] | None, progress: Progress | None
+    ) -> None:
+        self.db, self.path, self.preset, self.mapping, self.progress = db, path, preset, mapping, progress
+        self.settings: ProgramSettings = get_program(db)
+        self.rules = AttributionRules.of(self.settings)
+        self.tally = _Tally()
+        self.sample: list[OrderPreview] = []
+        self.ctx: ReadContext | None = None
+        self.header_problems: list[Problem] = []
+        self.preset_name, self.preset_reason = preset or "unknown", ""
+        self.columns: tuple[tuple[str, str], ...] = ()
+        self.ignored: tuple[str, ...] = ()
+        self.decimal = (".", "")
+        self.pending: list[OrderRecord] = []
+
+    # --- results ---
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.header_problems) + (self.ctx.problem_count if self.ctx else 0)
+
+    def problems(self) -> list[Problem]:
+        return self.header_problems + (self.ctx.listed() if self.ctx is not None else [])
+
+    def summary(self) -> ConversionSummary:
+        t = self.tally
+        unknown = tuple(sorted(t.unknown_coupons.items(), key=lambda item: (-item[1], item[0])))
+        return ConversionSummary(
+            file=self.path.name,
+            preset=self.preset_name,
+            preset_reason=self.preset_reason,
+            columns=self.columns,
+            ignored_columns=self.ignored,
+            decimal_separator=self.decimal[0],
+            decimal_reason=self.decimal[1],
+            rows=t.rows,
+            orders=t.orders,
+            new=t.new,
+            updated=t.updated,
+            unchanged=t.unchanged,
+            by_attribution=tuple((reason, t.reasons[reason]) for reason in ATTRIBUTION_ORDER),
+            unknown_coupons=unknown,
+            skipped=tuple(sorted(self.ctx.skipped.items())) if self.ctx else (),
+            status_changes=t.status_changes,
+            paid_orders_changed=t.paid_changed,
+            amount=from_cents(t.cents),
+            first_day=t.first.date() if t.first else None,
+            last_day=t.last.date() if t.last else None,
+        )
+
+    # --- the pass ---
+
+    def execute(self, *, write: bool) -> int | None:
+        """Read the file; with `write`, in one transaction that a problem (BadInput) or a cancel rolls back."""
+        name = self.path.name
+        try:
+            table = open_table(self.path)
+        except TableError as exc:
+            self.header_problems = list(exc.problems)
+            return None
+        with table:
+            chosen = choose_reader(table.header, self.preset, self.mapping)
+            self.preset_name, self.preset_reason = chosen.choice.name, chosen.choice.reason
+            self.ignored = chosen.ignored
+            if chosen.reader is None or chosen.problems:
+                self.header_problems = [Problem(name, 1, None, message) for message in chosen.problems]
+                return None
+            self.columns = chosen.reader.described_columns()
+            estimate = estimated_rows(self.path)
+            source, holder = data_rows(table)
+            rows = CountedRows(source, self.progress, estimate, f"Reading {name}")
+            try:
+                return self._pass(holder, chosen.reader, rows, estimate, write=write)
+            except TableError as exc:  # the rest of the file cannot be read: nothing was kept
+                self.header_problems.extend(exc.problems)
+                if write:
+                    raise BadInput(self.problems()) from exc
+                return None
+
+    def _pass(
+        self, table: Table | CsvRows, reader: OrderReader, rows: CountedRows, estimate: int, *, write: bool
+    ) -> int | None:
+        name = self.path.name
+        convention, ahead = find_convention(self.path, iter(rows), reader)
+        self.decimal = (convention.separator, convention.reason)
+        clock = LocalClock(self.settings.timezone)
+        ctx = self.ctx = ReadContext(name, AmountReader(convention), clock, self.settings.currency)
+        if not write:
+            with self.db.read() as session:
+                self._read(session, reader, ahead, rows, None)
+                ctx.take(table)
+            self._done(rows)
+            return None
+        with self.db.write() as session:
+            batch_id = start_batch(session, "conversions", name, self.preset_name, self._now()).id
+            note = f"re-imported from {name}"
+            store = ConversionStore(session, batch_id=batch_id, now=self._now(), note=note, currency=ctx.currency)
+            try:
+                store.defer_indexes(estimate)
+                # Reads go through a second session: the database as it was, while this transaction writes.
+                with self.db.read() as lookups:
+                    self._read(lookups, reader, ahead, rows, store)
+                store.finish()
+            finally:
+                store.close()
+            ctx.take(table)
+            if ctx.problem_count:
+                raise BadInput(self.problems())
+            self._finish_batch(session, batch_id)
+            self._done(rows)  # still inside the transaction: a cancel here keeps nothing either
+        return batch_id
+
+    def _done(self, rows: CountedRows) -> None:
+        if self.progress is not None:
+            self.progress(rows.count, rows.count, f"{self.path.name}: {self.tally.orders:,} orders read")
+
+    def _read(
+        self, session: Session, reader: OrderReader, ahead: Rows, rows: CountedRows, store: ConversionStore | None
+    ) -> None:
+        """Read every order, batch by batch; `session` only reads (affiliates, stored orders, clicks)."""
+        assert self.ctx is not None
+        self.directory = AffiliateDirectory.load(session)
+        self.attributor = Attributor(self.rules, self.directory)
+        self.had_orders = session.scalar(select(Conversion.id).limit(1)) is not None
+        self.with_clicks = self.rules.cookie_days > 0 and has_visitor_clicks(session)
+        try:
+            with fewer_collections():
+                for record in reader.orders(ahead, self.ctx):
+                    self.pending.append(record)
+                    if len(self.pending) >= BATCH_ORDERS:
+                        self._flush(session, reader, store)
+                self._flush(session, reader, store)
+        finally:
+            self.tally.rows = rows.count
+
+    def _flush(self, session: Session, reader: OrderReader, store: ConversionStore | None) -> None:
+        """Attribute a batch of orders, sort them into new, updated and unchanged, and write them."""
+        records, self.pending = self.pending, []
+        if not records:
+            return
+        ctx, tally, attributor = self.ctx, self.tally, self.attributor
+        assert ctx is not None
+        existing = stored_orders(session, [r.order_id for r in records]) if self.had_orders else {}
+        clicks = self._clicks(session, records)
+        new: list[OrderRecord] = []
+        changed: list[tuple[StoredOrder, OrderRecord]] = []
+        reasons = tally.reasons
+        decide = attributor.decide
+        for record in records:
+            result = decide(record.coupon, record.referral, record.visitor, record.occurred_at, clicks)
+            record.attribution, record.affiliate_id, record.detail = result
+            reasons[result[0]] += 1
+            if record.coupon and result[0] != "coupon" or record.referral and result[0] != "referral":
+                self._note_signals(reader, record)
+            old = existing.get(record.order_id) if existing else None
+            if old is None:
+                new.append(record)
+            elif old.row_hash != record.row_hash:
+                self._check_update(old, record)
+                changed.append((old, record))
+            if len(self.sample) < SAMPLE_ORDERS:
+                change = "new" if old is None else "unchanged" if old.row_hash == record.row_hash else "updated"
+                self.sample.append(self._preview(record, change))
+        tally.orders += len(records)
+        tally.new += len(new)
+        tally.updated += len(changed)
+        tally.unchanged += len(records) - len(new) - len(changed)
+        tally.status_changes += sum(1 for old, r in changed if (old.status, old.refunded) != (r.status, r.refunded))
+        tally.cents += sum(r.amount for r in records)
+        first = min(r.occurred_at for r in records)
+        last = max(r.occurred_at for r in records)
+        tally.first = first if tally.first is None else min(first, tally.first)
+        tally.last = last if tally.last is None else max(last, tally.last)
+        if store is not None and not ctx.problem_count:
+            store.insert(new)
+            store.update(changed)
+
+    def _note_signals(self, reader: OrderReader, record: OrderRecord) -> None:
+        """A referral code nobody has is a problem; a coupon nobody has is only counted."""
+        assert self.ctx is not None
+        _, referral, unknown = self.attributor.signals(record.coupon, record.referral)
+        if unknown:
+            self.tally.unknown_coupons[unknown.upper()] += 1
+        if record.referral and referral is None:
+            message = f"no affiliate has the code '{record.referral}'"
+            self.ctx.problem(record.line, reader.referral_column(), message)
+
+    def _check_update(self, old: StoredOrder, record: OrderRecord) -> None:
+        if old.paid_sheet_id is None:
+            return
+        self.tally.paid_changed += 1
+        if record.refunded > old.amount:
+            assert self.ctx is not None
+            message = (f"order {record.order_id} is on a paid sheet with the amount {from_cents(old.amount)}; "
+                       f"its refund {from_cents(record.refunded)} cannot be more than that")  # fmt: skip
+            self.ctx.problem(record.line, None, message)
+
+    def _clicks(self, session: Session, records: list[OrderRecord]) -> ClickIndex | None:
+        """The clicks of the visitors whose orders no coupon or referral code settles, in one query per 900."""
+        if not self.with_clicks:
+            return None
+        needs = self.attributor.needs_clicks
+        waiting = [r for r in records if r.visitor and needs(r.coupon, r.referral, r.visitor)]
+        if not waiting:
+            return None
+        start = min(r.occurred_at for r in waiting) - timedelta(days=self.rules.cookie_days)
+        end = max(r.occurred_at for r in waiting)
+        return ClickIndex.load(session, {r.visitor for r in waiting if r.visitor}, start, end)
+
+    def _preview(self, record: OrderRecord, change: str) -> OrderPreview:
+        code = self.directory.code_of.get(record.affiliate_id) if record.affiliate_id is not None else None
+        return OrderPreview(
+            order_id=record.order_id,
+            line=record.line,
+            occurred_at=record.occurred_at,
+            type=record.type,
+            status=record.status,
+            amount=from_cents(record.amount),
+            refunded_amount=from_cents(record.refunded),
+            currency=record.currency,
+            lines=len(record.lines),
+            affiliate_code=code,
+            attribution=record.attribution,
+            attribution_detail=record.detail,
+            change=change,
+        )
+
+    def _now(self) -> datetime:
+        return local_now(self.settings.timezone)
+
+    def _finish_batch(self, session: Session, batch_id: int | None) -> None:
+        batch = session.get(ImportBatch, batch_id)
+        assert batch is not None
+        t = self.tally
+        batch.rows, batch.new, batch.updated, batch.unchanged = t.rows, t.new, t.updated, t.unchanged
+        batch.preset = self.preset_name

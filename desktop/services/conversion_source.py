@@ -1,0 +1,253 @@
+"""Opening an order file: which reader reads it (preset, detected or mapped), its decimal convention, counted rows."""
+
+from __future__ import annotations
+
+import csv
+import gc
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+from typing import Protocol
+
+from desktop.services.conversion_parse import GenericReader, OrderRecord, ReadContext, Rows
+from desktop.services.conversion_presets import (
+    PRESET_LABELS,
+    PRESETS,
+    SHOPIFY_REQUIRED,
+    STRIPE_CREATED,
+    STRIPE_REQUIRED,
+    WOOCOMMERCE_REQUIRED,
+    PresetChoice,
+    detect_preset,
+    header_positions,
+    missing_columns,
+    resolve_generic,
+)
+from desktop.services.conversion_shops import ShopifyReader, StripeReader, WooCommerceReader
+from desktop.services.conversion_values import DOT, ConventionFinder, DecimalConvention
+from desktop.services.tabular import MAX_LISTED_PROBLEMS, XLSX_SUFFIXES, Problem, Table, TableError, open_table
+
+Progress = Callable[[int, int, str], None]
+PROGRESS_EVERY = 10_000
+LOOKAHEAD_ROWS = 1000
+_SHOP_REQUIRED = {"shopify": SHOPIFY_REQUIRED, "woocommerce": WOOCOMMERCE_REQUIRED, "stripe": STRIPE_REQUIRED}
+
+
+class OrderReader(Protocol):
+    preset: str
+
+    def described_columns(self) -> tuple[tuple[str, str], ...]: ...
+
+    def amount_texts(self, cells: list[str]) -> Iterable[str]: ...
+
+    def referral_column(self) -> str: ...
+
+    def orders(self, rows: Rows, ctx: ReadContext) -> Iterator[OrderRecord]: ...
+
+
+@dataclass(frozen=True)
+class ReaderChoice:
+    reader: OrderReader | None
+    choice: PresetChoice
+    ignored: tuple[str, ...]
+    problems: tuple[str, ...]  # header-level, without the file name
+
+
+def choose_reader(header: Sequence[str], preset: str | None, mapping: Mapping[str, str] | None) -> ReaderChoice:
+    """The reader for a header: the mapping's, the named preset's, else the one the header looks like."""
+    if mapping:
+        if preset not in (None, "generic"):
+            problem = f"a column mapping replaces the {preset} preset; give one or the other"
+            return ReaderChoice(None, PresetChoice("mapping", ""), (), (problem,))
+        columns = resolve_generic(header, mapping)
+        shown = ", ".join(f"{field} <- '{theirs}'" for field, theirs in mapping.items() if theirs)
+        choice = PresetChoice("mapping", f"{PRESET_LABELS['mapping']}: {shown}")
+        return ReaderChoice(GenericReader(header, columns.positions), choice, columns.ignored, columns.problems)
+    if preset is None:
+        detected = detect_preset(header)
+        if detected is None:
+            problem = ("cannot tell which export this is: the header has none of the generic, Shopify, WooCommerce "
+                       "or Stripe columns; choose a preset or map the columns")  # fmt: skip
+            return ReaderChoice(None, PresetChoice("unknown", ""), (), (problem,))
+        choice = detected
+    elif preset not in PRESETS:
+        problem = f"unknown preset '{preset}' (known: {', '.join(PRESETS)})"
+        return ReaderChoice(None, PresetChoice(preset, ""), (), (problem,))
+    else:
+        choice = PresetChoice(preset, f"{PRESET_LABELS[preset]}, as chosen")
+    if choice.name == "generic":
+        columns = resolve_generic(header)
+        return ReaderChoice(GenericReader(header, columns.positions), choice, columns.ignored, columns.problems)
+    missing = missing_columns(header, _SHOP_REQUIRED[choice.name])
+    problems = [f"the required column '{name}' is missing" for name in missing]
+    if choice.name == "stripe" and not any(key in header_positions(header) for key in STRIPE_CREATED):
+        problems.append("the required column 'Created date (UTC)' (or 'Created (UTC)') is missing")
+    readers: dict[str, type[ShopifyReader | WooCommerceReader | StripeReader]] = {
+        "shopify": ShopifyReader,
+        "woocommerce": WooCommerceReader,
+        "stripe": StripeReader,
+    }
+    reader = readers[choice.name](header)
+    used = {theirs for theirs, _ in reader.described_columns()}
+    ignored = tuple(name for name in header if name.strip() and name not in used)
+    return ReaderChoice(reader, choice, ignored, tuple(problems))
+
+
+def find_convention(path: Path, rows: Rows, reader: OrderReader, default: str = DOT) -> tuple[DecimalConvention, Rows]:
+    """The file's decimal separator, from the first amount cell that shows one, and the rows to read on with.
+
+    The first rows are looked at as they are read; only a file that hasn't told after LOOKAHEAD_ROWS rows is
+    read a second time, to its end if need be (a file of "1,234"s only takes the program's convention).
+    """
+    finder = ConventionFinder()
+    seen: list[tuple[int, list[str]]] = []
+    for line, cells in rows:
+        seen.append((line, cells))
+        if finder.feed(line, reader.amount_texts(cells)):
+            break
+        if len(seen) >= LOOKAHEAD_ROWS:
+            with open_table(path) as again:
+                for later, later_cells in again.rows():
+                    if later > line and finder.feed(later, reader.amount_texts(later_cells)):
+                        break
+            break
+    return finder.result(default), chain(seen, rows)
+
+
+class CsvRows:
+    """The data rows of a CSV table, as Table.rows() gives them, with less work per row.
+
+    A million rows pass through here: the cells are aligned to the header only when their number differs,
+    and a blank row is looked for only when its first cell is blank. Rows with more cells than the header are
+    left out and listed in `problems`, as Table does.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.problems: list[Problem] = []
+        self.problem_count = 0
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        table, width = self.table, len(self.table.header)
+        ended = False
+
+        def lines() -> Iterator[str]:
+            nonlocal ended
+            yield from handle
+            ended = True
+
+        with table.path.open(encoding=table.encoding, newline="") as handle:
+            reader = csv.reader(lines(), delimiter=table.delimiter or ",")
+            for cells in reader:  # up to the header: the first row that is not blank
+                if any(cell.strip() for cell in cells):
+                    break
+            while True:
+                start = reader.line_num + 1
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    message = f"is not valid CSV ({exc}); is a quote opened on this line never closed?"
+                    raise TableError([Problem(table.path.name, start, None, message)]) from exc
+                if ended:  # the reader only reads past the last line when a quoted cell is still open
+                    raise TableError([Problem(table.path.name, start, None, "a quote opened here is never closed")])
+                if len(cells) != width:
+                    aligned = self._aligned(start, cells, width)
+                    if aligned is None:
+                        continue
+                    cells = aligned
+                elif not cells[0].strip() and not any(cell.strip() for cell in cells):
+                    continue
+                yield start, cells
+
+    def _aligned(self, line: int, cells: list[str], width: int) -> list[str] | None:
+        used = len(cells)
+        while used and not cells[used - 1].strip():
+            used -= 1
+        if used == 0:
+            return None
+        if used > width:
+            self.problem_count += 1
+            if len(self.problems) < MAX_LISTED_PROBLEMS:
+                message = f"the row has {used} cells but the header has only {width} columns"
+                message += f" (is there an unquoted '{self.table.delimiter}' in a value?)"
+                self.problems.append(Problem(self.table.path.name, line, None, message))
+            return None
+        return cells[:width] if len(cells) > width else cells + [""] * (width - len(cells))
+
+
+def data_rows(table: Table) -> tuple[Iterable[tuple[int, list[str]]], Table | CsvRows]:
+    """The table's rows, and what holds the rows it left out: the quick reader for CSV files."""
+    if table.kind == "csv":
+        rows = CsvRows(table)
+        return rows, rows
+    return table.rows(), table
+
+
+def estimated_rows(path: Path) -> int:
+    """Lines of a CSV file (for progress), counted on the raw bytes; 0 (unknown) for a workbook."""
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        return 0
+    count = 0
+    with path.open("rb") as raw:
+        while chunk := raw.read(1 << 20):
+            count += chunk.count(b"\n")
+    return count
+
+
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_threshold: tuple[int, int, int] | None = None
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the young-generation collector far less often while a big file streams through.
+
+    A million rows allocate millions of short-lived lists; with the default threshold the collector runs every
+    700 allocations and walks the growing heap (about a quarter of an import's time). Nothing is disabled.
+    """
+    global _gc_users, _gc_threshold
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_threshold = gc.get_threshold()
+            gc.set_threshold(50_000, *_gc_threshold[1:])
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0 and _gc_threshold is not None:
+                gc.set_threshold(*_gc_threshold)
+
+
+class CountedRows:
+    """The rows of a table, counted, with progress every PROGRESS_EVERY rows (a raising callback cancels).
+
+    progress(done, total, what) gets the file line reached and the file's lines (0 when unknown: a workbook).
+    """
+
+    def __init__(self, rows: Iterable[tuple[int, list[str]]], progress: Progress | None, total: int, what: str) -> None:
+        self._rows = rows
+        self._progress = progress
+        self._total = total
+        self._what = what
+        self.count = 0
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        progress, total, what = self._progress, self._total, self._what
+        count = 0
+        try:
+            for item in self._rows:
+                count += 1
+                if progress is not None and count % PROGRESS_EVERY == 0:
+                    self.count = count
+                    progress(item[0], max(total, item[0]) if total else 0, f"{what}: {count:,} rows")
+                yield item
+        finally:
+            self.count = count

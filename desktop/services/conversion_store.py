@@ -1,0 +1,302 @@
+"""Writing imported orders in bulk: new orders and their lines, changed orders with their status history."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import queue
+import re
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Index, Table, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from desktop.models import Conversion, ImportBatch
+from desktop.services.attribution import IN_CHUNK
+from desktop.services.conversion_parse import OrderRecord
+
+_NEW_COLUMNS = (
+    "id, order_id, type, occurred_at, local_date, status, amount, refunded_amount, net_amount, "
+    "affiliate_id, attribution, attribution_detail, coupon_code, referral_code, visitor_id, customer_email, row_hash"
+)
+_LINE_COLUMNS = "conversion_id, line_no, sku, product, quantity, amount"
+_HISTORY_COLUMNS = "conversion_id, from_status, to_status, from_refunded, to_refunded"
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+# Indexes whose keys arrive in random order: for a file bigger than the table they are built once at the end.
+DEFERRED_INDEXES = ("ix_conversion_affiliate_date", "ix_conversion_date")
+DEFER_FROM_ROWS = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOrder:
+    """What the database already holds for an order id, to compare a re-import with."""
+
+    id: int
+    row_hash: str
+    status: str
+    amount: int  # cents
+    refunded: int  # cents
+    paid_sheet_id: int | None
+
+
+def stored_orders(session: Session, order_ids: Sequence[str]) -> dict[str, StoredOrder]:
+    """The stored orders among these ids, one query per 900 ids."""
+    table = Conversion.__table__
+    columns = (table.c.order_id, table.c.id, table.c.row_hash, table.c.status, table.c.amount,
+               table.c.refunded_amount, table.c.paid_sheet_id)  # fmt: skip
+    found: dict[str, StoredOrder] = {}
+    for first in range(0, len(order_ids), IN_CHUNK):
+        chunk = order_ids[first : first + IN_CHUNK]
+        for order_id, cid, row_hash, status, amount, refunded, paid in session.execute(
+            select(*columns).where(table.c.order_id.in_(chunk))
+        ):
+            found[order_id] = StoredOrder(cid, row_hash, status, _cents(amount), _cents(refunded), paid)
+    return found
+
+
+class ConversionStore:
+    """Bulk statements in the caller's write transaction (Money columns hold integer cents), a batch per call.
+
+    They bypass the ORM on purpose: a million-line file would otherwise build a million objects. Times are
+    written as SQLAlchemy writes them on SQLite, so ORM queries and SQL comparisons see one format. On SQLite
+    new orders travel as one JSON text per batch to a second thread, whose INSERT ... SELECT FROM json_each
+    runs inside SQLite without Python's lock, while the reading thread goes on with the file.
+    """
+
+    def __init__(self, session: Session, *, batch_id: int, now: datetime, note: str, currency: str) -> None:
+        if not CURRENCY_CODE.fullmatch(currency):
+            raise ValueError(f"not a currency code: {currency!r}")
+        self.conn = session.connection()
+        self.sqlite = self.conn.dialect.name == "sqlite"
+        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        self._now: Any = now.isoformat(" ", "microseconds") if self.sqlite else now
+        self._note = note
+        self._next_id = 0
+        self._deferred: list[Index] = []
+        self._json = self.sqlite and _has_json(self.conn) and not __import__("os").environ.get("PLAIN")
+        self._writer = _Writer(self.conn.connection.driver_connection) if self._json else None
+        # the fixed values are ours (an id, a validated currency code, our clock), never the file's
+        fixed = f"'{currency}', {int(batch_id)}, '{self._now}', '{self._now}'"
+        target = f"INSERT INTO conversion ({_NEW_COLUMNS}, currency, batch_id, created_at, updated_at)"
+        line_target = f"INSERT INTO conversion_line ({_LINE_COLUMNS})"
+        if self._json:
+            self._insert = f"{target} SELECT {_json_values(17)}, {fixed} FROM json_each(?)"
+            self._insert_line = f"{line_target} SELECT {_json_values(6)} FROM json_each(?)"
+        else:
+            self._insert = f"{target} VALUES ({', '.join([mark] * 17)}, {fixed})"
+            self._insert_line = f"{line_target} VALUES ({', '.join([mark] * 6)})"
+        self._plain_insert_line = f"{line_target} VALUES ({', '.join([mark] * 6)})"
+        self._delete_lines = f"DELETE FROM conversion_line WHERE conversion_id = {mark}"
+        sets = ", ".join(f"{name.strip()} = {mark}" for name in _NEW_COLUMNS.split(",")[2:])
+        self._update = (
+            f"UPDATE conversion SET {sets}, currency = '{currency}', batch_id = {int(batch_id)}, "
+            f"updated_at = {mark} WHERE id = {mark}"
+        )
+        self._update_paid = (
+            f"UPDATE conversion SET status = {mark}, refunded_amount = {mark}, net_amount = {mark}, row_hash = {mark}, "
+            f"batch_id = {int(batch_id)}, updated_at = {mark} WHERE id = {mark}"
+        )
+        self._history = (
+            f"INSERT INTO conversion_status_change ({_HISTORY_COLUMNS}, changed_at, batch_id, note) "
+            f"VALUES ({', '.join([mark] * 6)}, {int(batch_id)}, {mark})"
+        )
+
+    def defer_indexes(self, expected_rows: int) -> None:
+        """Drop the random-order indexes for a big file into a smaller table; finish() builds them again.
+
+        Inside the transaction: a failed or cancelled import gets them back with everything else.
+        """
+        if not self.sqlite or expected_rows < DEFER_FROM_ROWS:
+            return
+        stored = self.conn.exec_driver_sql("SELECT COUNT(*) FROM conversion").scalar() or 0
+        if stored > expected_rows:
+            return
+        table = Conversion.__table__
+        assert isinstance(table, Table)
+        for index in table.indexes:
+            if index.name in DEFERRED_INDEXES:
+                index.drop(self.conn)
+                self._deferred.append(index)
+
+    def insert(self, records: Sequence[OrderRecord]) -> None:
+        if not records:
+            return
+        sqlite = self.sqlite
+        rows: list[tuple[Any, ...]] = []
+        lines: list[tuple[Any, ...]] = []
+        for cid, r in zip(self._reserve_ids(len(records)), records, strict=True):
+            stamp: Any = r.stamp if sqlite else r.occurred_at
+            day: Any = r.stamp[:10] if sqlite else r.occurred_at.date()
+            rows.append((cid, r.order_id, r.type, stamp, day, r.status, r.amount, r.refunded, r.amount - r.refunded,
+                         r.affiliate_id, r.attribution, r.detail, r.coupon, r.referral, r.visitor, r.email,
+                         r.row_hash))  # fmt: skip
+            for number, (sku, product, quantity, cents) in enumerate(r.lines, 1):
+                lines.append((cid, number, sku, product, quantity, cents))
+        if self._writer is not None:
+            self._writer.submit(self._insert, [(_json(rows),)])
+            self._writer.submit(self._insert_line, [(_json(lines),)])
+        else:
+            self._run(self._insert, rows)
+            self._run(self._insert_line, lines)
+
+    def update(self, changes: Sequence[tuple[StoredOrder, OrderRecord]]) -> int:
+        """Apply re-imported orders; those on a paid sheet take only their status and refund. History rows made."""
+        full: list[tuple[Any, ...]] = []
+        paid: list[tuple[Any, ...]] = []
+        history: list[tuple[Any, ...]] = []
+        lines: list[tuple[Any, ...]] = []
+        now = self._now
+        for old, r in changes:
+            if old.paid_sheet_id is None:
+                stamp: Any = r.stamp if self.sqlite else r.occurred_at
+                day: Any = r.stamp[:10] if self.sqlite else r.occurred_at.date()
+                full.append((r.type, stamp, day, r.status, r.amount, r.refunded, r.amount - r.refunded, r.affiliate_id,
+                             r.attribution, r.detail, r.coupon, r.referral, r.visitor, r.email, r.row_hash, now,
+                             old.id))  # fmt: skip
+                lines.extend(
+                    (old.id, number, sku, product, quantity, cents)
+                    for number, (sku, product, quantity, cents) in enumerate(r.lines, 1)
+                )
+                note = self._note
+            else:
+                paid.append((r.status, r.refunded, old.amount - r.refunded, r.row_hash, now, old.id))
+                note = f"{self._note}; on a paid sheet, so only its status and refund changed"
+            if (old.status, old.refunded) != (r.status, r.refunded):
+                history.append((old.id, old.status, r.status, old.refunded, r.refunded, now, note))
+        self._run(self._delete_lines, [(row[-1],) for row in full])
+        self._run(self._update, full)
+        self._run(self._plain_insert_line, lines)
+        self._run(self._update_paid, paid)
+        self._run(self._history, history)
+        return len(history)
+
+    def finish(self) -> None:
+        """Wait for the last statements and build the deferred indexes."""
+        if self._writer is not None:
+            self._writer.wait()
+        for index in self._deferred:
+            index.create(self.conn)
+        self._deferred = []
+
+    def close(self) -> None:
+        """Stop the second thread: after its last statement, or at once when the import failed or was cancelled."""
+        if self._writer is not None:
+            self._writer.stop(discard=sys.exc_info()[0] is not None)
+            self._writer = None
+
+    def _run(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self._writer is not None:
+            self._writer.submit(sql, rows)
+        else:
+            self.conn.exec_driver_sql(sql, rows)
+
+    def _reserve_ids(self, count: int) -> list[int]:
+        if self.sqlite:
+            if not self._next_id:  # the write lock is held, so nobody else takes ids meanwhile
+                top = self.conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM conversion").scalar()
+                self._next_id = (top or 0) + 1
+            first, self._next_id = self._next_id, self._next_id + count
+            return list(range(first, first + count))
+        sql = "SELECT nextval(pg_get_serial_sequence('conversion', 'id')) FROM generate_series(1, %s)"
+        return [row[0] for row in self.conn.exec_driver_sql(sql, (count,))]
+
+
+def _json_values(count: int) -> str:
+    return ", ".join(f"json_extract(value, '$[{index}]')" for index in range(count))
+
+
+def _json(rows: list[tuple[Any, ...]]) -> str:
+    # Plain UTF-8 (no \u escapes): SQLite's JSON reader then has nothing to decode. Values are str, int or None.
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
+def _has_json(conn: Any) -> bool:
+    try:
+        return conn.exec_driver_sql("SELECT json_extract('[7]', '$[0]')").scalar() == 7
+    except DBAPIError:  # an SQLite built without JSON1: plain executemany then
+        return False
+
+
+class _Writer(threading.Thread):
+    """Runs executemany statements in order on the transaction's own connection, one at a time.
+
+    The reading thread does not use that connection until wait() returns; a failed statement is raised again
+    on the reading thread at its next hand-over.
+    """
+
+    def __init__(self, connection: Any) -> None:
+        super().__init__(name="conversion-writer", daemon=True)
+        self._connection = connection
+        self._jobs: queue.Queue[tuple[str, list[tuple[Any, ...]]] | None] = queue.Queue(maxsize=4)
+        self._discard = False
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        cursor = self._connection.cursor()
+        try:
+            while True:
+                job = self._jobs.get()
+                try:
+                    if job is None:
+                        return
+                    if self.error is None and not self._discard:
+                        cursor.executemany(*job)
+                except BaseException as exc:  # handed to the reading thread, which raises it
+                    self.error = exc
+                finally:
+                    self._jobs.task_done()
+        finally:
+            cursor.close()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def submit(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self._raise()
+        self._jobs.put((sql, rows))
+
+    def wait(self) -> None:
+        self._jobs.join()
+        self._raise()
+
+    def stop(self, *, discard: bool) -> None:
+        self._discard = discard
+        self._jobs.put(None)
+        self.join()
+
+
+def start_batch(session: Session, kind: str, file: str, preset: str, now: datetime) -> ImportBatch:
+    """The import's batch row, counted at the end; its id marks every row the import writes."""
+    batch = ImportBatch(kind=kind, file_name=file[:500], preset=preset, imported_at=now, imported_by=_user(),
+                        rows=0, new=0, updated=0, unchanged=0)  # fmt: skip
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def local_now(timezone: str) -> datetime:
+    """The program's wall time, to the second (how the database keeps times)."""
+    return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
+
+
+def _user() -> str:
+    try:
+        return (getpass.getuser() or "manager")[:100]
+    except Exception:  # no login name on this computer (a service account without a passwd entry)
+        return "manager"
+
+
+def _cents(value: Any) -> int:
+    """Cents of a Money value read through Core (a Decimal)."""
+    return int(value * 100)

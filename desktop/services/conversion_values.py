@@ -1,0 +1,162 @@
+"""Values in order and click files: amounts by the file's decimal convention, times in the program's zone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+DOT, COMMA = ".", ","
+_SPACES = re.compile("[ \u00a0\u202f]")
+# An amount with an optional thousands separator every three digits and at most two decimals, per convention.
+_AMOUNT = {
+    DOT: re.compile(r"(-?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d*))?"),
+    COMMA: re.compile(r"(-?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d*))?"),
+}
+_NAMES = {DOT: "a dot", COMMA: "a comma"}
+_UTC_WORDS = re.compile(r"\s*(UTC|GMT)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DecimalConvention:
+    """How a file writes its amounts: the decimal separator and why we think so."""
+
+    separator: str  # DOT or COMMA
+    reason: str
+
+    @property
+    def name(self) -> str:
+        return f"{_NAMES[self.separator]} decimal separator"
+
+
+def shown_separator(text: str) -> str | None:
+    """The decimal separator an amount text proves, or None when it can't tell ("399", "1,234", "1.234")."""
+    text = text.strip()
+    has_dot, has_comma = "." in text, "," in text
+    if has_dot and has_comma:
+        return DOT if text.rfind(".") > text.rfind(",") else COMMA
+    if not (has_dot or has_comma):
+        return None
+    mark = "." if has_dot else ","
+    other = COMMA if mark == "." else DOT
+    if text.count(mark) > 1:  # "1,234,567": a thousands separator, so the decimal one is the other
+        return other
+    decimals = len(text) - text.index(mark) - 1
+    if decimals == 3:
+        return None  # "1,234" is a thousand and some, or one and a bit: the file has to say
+    return (DOT if mark == "." else COMMA) if decimals in (1, 2) else None
+
+
+class ConventionFinder:
+    """Decides a file's decimal separator from its amount cells: the first one that shows it settles the file.
+
+    Cells that disagree with it are reported as errors when the file is read, never re-guessed per row.
+    """
+
+    def __init__(self) -> None:
+        self.found: DecimalConvention | None = None
+
+    def feed(self, line: int, texts: Iterable[str]) -> bool:
+        """True once the convention is known."""
+        for text in texts:
+            if text and (separator := shown_separator(text)) is not None:
+                self.found = DecimalConvention(separator, f"'{text.strip()}' on line {line} shows it")
+                return True
+        return False
+
+    def result(self, default: str = DOT) -> DecimalConvention:
+        if self.found is not None:
+            return self.found
+        return DecimalConvention(
+            default, f"no amount in the file shows its decimal separator; the program's ({_NAMES[default]}) is used"
+        )
+
+
+class AmountReader:
+    """Amounts in integer cents, read by one decimal convention for the whole file."""
+
+    def __init__(self, convention: DecimalConvention) -> None:
+        self.convention = convention
+        self._match = _AMOUNT[convention.separator].fullmatch
+        self._separator = convention.separator
+
+    def cents(self, text: str) -> int:
+        """The amount in cents; ValueError with a message for the user when it isn't one."""
+        whole, mark, decimals = text.partition(self._separator)
+        if whole.isdigit() and whole.isascii() and (not mark or (decimals.isdigit() and len(decimals) <= 2)):
+            # the common "1234.50": plain digits, no sign, no thousands separator
+            if not mark:
+                return int(whole) * 100
+            return int(whole) * 100 + int(decimals) * (10 if len(decimals) == 1 else 1)
+        match = self._match(text)
+        if match is None:
+            cleaned = _SPACES.sub("", text.strip())
+            match = self._match(cleaned)
+            if match is None:
+                raise ValueError(self._not_an_amount(text))
+        sign, whole, decimals = match.groups()
+        if decimals is None or decimals == "":
+            cents = int(whole.replace(",", "").replace(".", "")) * 100
+        elif len(decimals) > 2:
+            raise ValueError(f"'{text.strip()}' has more than two decimals ({self.convention.name} in this file)")
+        else:
+            cents = int(whole.replace(",", "").replace(".", "")) * 100 + int(decimals.ljust(2, "0"))
+        return -cents if sign else cents
+
+    def _not_an_amount(self, text: str) -> str:
+        shown = text.strip()
+        if not shown:
+            return "an amount is required"
+        example = "1,234.50" if self.convention.separator == DOT else "1.234,50"
+        return (
+            f"'{shown}' is not an amount written with {self.convention.name}, which this file uses "
+            f"({self.convention.reason}); write it like {example}"
+        )
+
+
+class LocalClock:
+    """Turns file timestamps into the program's wall time: offsets converted, naive ones taken as local (or UTC)."""
+
+    CACHE_SIZE = 50_000  # files often repeat a time (dates without time, orders of the same minute)
+
+    def __init__(self, timezone: str) -> None:
+        self.zone = ZoneInfo(timezone)
+        self._seen: dict[tuple[str, bool], tuple[datetime, str]] = {}
+
+    def local(self, text: str, *, naive_is_utc: bool = False) -> datetime:
+        """A naive datetime in the program's zone; ValueError with a message when the text is no timestamp."""
+        return self.local_stamped(text, naive_is_utc=naive_is_utc)[0]
+
+    def local_stamped(self, text: str, *, naive_is_utc: bool = False) -> tuple[datetime, str]:
+        """local(), with the time as SQLAlchemy writes it on SQLite ("2026-10-03 14:05:00.000000")."""
+        known = self._seen.get((text, naive_is_utc))
+        if known is not None:
+            return known
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            when = self._unusual(text)
+        if when.tzinfo is None and naive_is_utc:
+            when = when.replace(tzinfo=UTC)
+        if when.tzinfo is not None:
+            when = when.astimezone(self.zone).replace(tzinfo=None)
+        if len(self._seen) >= self.CACHE_SIZE:
+            self._seen.clear()
+        found = self._seen[(text, naive_is_utc)] = (when, when.isoformat(" ", "microseconds"))
+        return found
+
+    @staticmethod
+    def _unusual(text: str) -> datetime:
+        """Spaces around it, or "UTC" written after it."""
+        raw = text.strip()
+        if not raw:
+            raise ValueError("a date or date-time is required")
+        cleaned = _UTC_WORDS.sub("+00:00", raw) if raw[-1:] in "CcTt" else raw
+        try:
+            return datetime.fromisoformat(cleaned)
+        except ValueError:
+            raise ValueError(
+                f"'{raw}' is not a date or date-time; write it like 2026-10-03 or 2026-10-03T14:05:00+02:00"
+            ) from None

@@ -1,0 +1,276 @@
+"""Reading imported conversions back: the paged orders table and one order's full story."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, func, or_, select
+
+from desktop.db import Database
+from desktop.models import (
+    Affiliate,
+    CommissionLine,
+    Conversion,
+    ConversionLine,
+    ConversionStatusChange,
+    PayoutSheet,
+)
+
+
+@dataclass(frozen=True)
+class ConversionFilter:
+    period: str | None = None  # YYYY-MM
+    affiliate_code: str | None = None
+    status: str | None = None
+    type: str | None = None
+    attributed: bool | None = None  # True: to an affiliate; False: organic
+    search: str = ""  # order id or customer email, prefix match
+
+
+@dataclass(frozen=True)
+class ConversionRow:
+    id: int
+    order_id: str
+    occurred_at: datetime
+    local_date: date
+    type: str
+    status: str
+    amount: Decimal
+    refunded_amount: Decimal
+    net_amount: Decimal
+    currency: str
+    affiliate_code: str | None
+    attribution: str
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """Where the next page starts: newest first, so the key is the last row's (date, time, id)."""
+
+    local_date: date
+    occurred_at: datetime
+    id: int
+
+
+@dataclass(frozen=True)
+class LineView:
+    line_no: int
+    sku: str | None
+    product: str | None
+    quantity: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class StatusView:
+    changed_at: datetime
+    from_status: str | None
+    to_status: str
+    from_refunded: Decimal | None
+    to_refunded: Decimal
+    note: str | None
+
+
+@dataclass(frozen=True)
+class CommissionView:
+    period: str
+    sheet_state: str
+    line_no: int
+    commission: Decimal
+    trace: str
+
+
+@dataclass(frozen=True)
+class ConversionDetail:
+    row: ConversionRow
+    affiliate_name: str | None
+    attribution_detail: str
+    coupon_code: str | None
+    referral_code: str | None
+    visitor_id: str | None
+    customer_email: str | None
+    lines: tuple[LineView, ...]
+    history: tuple[StatusView, ...]
+    commissions: tuple[CommissionView, ...]
+    commission_note: str
+
+
+def _period_bounds(period: str) -> tuple[date, date]:
+    year, month = (int(part) for part in period.split("-"))
+    start = date(year, month, 1)
+    end = date(year + (month == 12), month % 12 + 1, 1)
+    return start, end
+
+
+def _filtered(flt: ConversionFilter, query: Select) -> Select:
+    conditions = []
+    if flt.period:
+        start, end = _period_bounds(flt.period)
+        conditions += [Conversion.local_date >= start, Conversion.local_date < end]
+    if flt.affiliate_code:
+        code_id = select(Affiliate.id).where(func.upper(Affiliate.code) == flt.affiliate_code.strip().upper())
+        conditions.append(Conversion.affiliate_id.in_(code_id.scalar_subquery()))
+    if flt.status:
+        conditions.append(Conversion.status == flt.status)
+    if flt.type:
+        conditions.append(Conversion.type == flt.type)
+    if flt.attributed is True:
+        conditions.append(Conversion.affiliate_id.is_not(None))
+    elif flt.attributed is False:
+        conditions.append(Conversion.affiliate_id.is_(None))
+    text = flt.search.strip()
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(
+            or_(
+                Conversion.order_id.like(f"{escaped}%", escape="\\"),
+                Conversion.customer_email.like(f"{escaped.lower()}%", escape="\\"),
+            )
+        )
+    return query.where(and_(*conditions)) if conditions else query
+
+
+def count_conversions(db: Database, flt: ConversionFilter) -> int:
+    with db.read() as session:
+        return int(session.scalar(_filtered(flt, select(func.count()).select_from(Conversion))) or 0)
+
+
+def _row_query() -> Select:
+    return select(
+        Conversion.id,
+        Conversion.order_id,
+        Conversion.occurred_at,
+        Conversion.local_date,
+        Conversion.type,
+        Conversion.status,
+        Conversion.amount,
+        Conversion.refunded_amount,
+        Conversion.net_amount,
+        Conversion.currency,
+        Affiliate.code,
+        Conversion.attribution,
+    ).outerjoin(Affiliate, Affiliate.id == Conversion.affiliate_id)
+
+
+def list_conversions(
+    db: Database, flt: ConversionFilter, *, after: PageKey | None = None, limit: int = 200
+) -> list[ConversionRow]:
+    """One page, newest first. Keyset paging (`after` = the last row's key) stays fast a million rows deep."""
+    query = _filtered(flt, _row_query())
+    if after is not None:
+        query = query.where(
+            or_(
+                Conversion.local_date < after.local_date,
+                and_(
+                    Conversion.local_date == after.local_date,
+                    or_(
+                        Conversion.occurred_at < after.occurred_at,
+                        and_(Conversion.occurred_at == after.occurred_at, Conversion.id < after.id),
+                    ),
+                ),
+            )
+        )
+    query = query.order_by(Conversion.local_date.desc(), Conversion.occurred_at.desc(), Conversion.id.desc())
+    with db.read() as session:
+        rows = session.execute(query.limit(limit)).all()
+    return [ConversionRow(*row) for row in rows]
+
+
+def page_key(row: ConversionRow) -> PageKey:
+    return PageKey(row.local_date, row.occurred_at, row.id)
+
+
+def conversion_periods(db: Database) -> list[str]:
+    """The months that have conversions, newest first."""
+    with db.read() as session:
+        first = session.scalar(select(func.min(Conversion.local_date)))
+        last = session.scalar(select(func.max(Conversion.local_date)))
+    if first is None or last is None:
+        return []
+    periods = []
+    year, month = last.year, last.month
+    while (year, month) >= (first.year, first.month):
+        periods.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return periods
+
+
+def get_conversion(db: Database, conversion_id: int) -> ConversionDetail:
+    with db.read() as session:
+        row = session.execute(_row_query().where(Conversion.id == conversion_id)).first()
+        if row is None:
+            raise LookupError(f"no conversion {conversion_id}")
+        conv = session.execute(
+            select(
+                Conversion.affiliate_id,
+                Conversion.status,
+                Conversion.local_date,
+                Conversion.attribution_detail,
+                Conversion.coupon_code,
+                Conversion.referral_code,
+                Conversion.visitor_id,
+                Conversion.customer_email,
+            ).where(Conversion.id == conversion_id)
+        ).one()
+        name = None
+        if conv.affiliate_id is not None:
+            name = session.scalar(select(Affiliate.name).where(Affiliate.id == conv.affiliate_id))
+        lines = session.execute(
+            select(
+                ConversionLine.line_no,
+                ConversionLine.sku,
+                ConversionLine.product,
+                ConversionLine.quantity,
+                ConversionLine.amount,
+            )
+            .where(ConversionLine.conversion_id == conversion_id)
+            .order_by(ConversionLine.line_no)
+        ).all()
+        history = session.execute(
+            select(
+                ConversionStatusChange.changed_at,
+                ConversionStatusChange.from_status,
+                ConversionStatusChange.to_status,
+                ConversionStatusChange.from_refunded,
+                ConversionStatusChange.to_refunded,
+                ConversionStatusChange.note,
+            )
+            .where(ConversionStatusChange.conversion_id == conversion_id)
+            .order_by(ConversionStatusChange.changed_at.desc(), ConversionStatusChange.id.desc())
+        ).all()
+        commissions = session.execute(
+            select(
+                PayoutSheet.period,
+                PayoutSheet.state,
+                CommissionLine.line_no,
+                CommissionLine.commission,
+                CommissionLine.trace,
+            )
+            .join(PayoutSheet, PayoutSheet.id == CommissionLine.sheet_id)
+            .where(CommissionLine.conversion_id == conversion_id)
+            .order_by(PayoutSheet.period, CommissionLine.line_no)
+        ).all()
+    view = ConversionRow(*row)
+    if commissions:
+        note = ""
+    elif conv.affiliate_id is None:
+        note = "Organic: no affiliate brought this order, so it earns no commission."
+    elif conv.status != "approved":
+        note = f"{conv.status.capitalize()} orders earn no commission."
+    else:
+        note = f"Not on a payout sheet yet: build the sheet for {conv.local_date:%Y-%m} to see its commission."
+    return ConversionDetail(
+        row=view,
+        affiliate_name=name,
+        attribution_detail=conv.attribution_detail or "",
+        coupon_code=conv.coupon_code,
+        referral_code=conv.referral_code,
+        visitor_id=conv.visitor_id,
+        customer_email=conv.customer_email,
+        lines=tuple(LineView(*line) for line in lines),
+        history=tuple(StatusView(*h) for h in history),
+        commissions=tuple(CommissionView(*c) for c in commissions),
+        commission_note=note,
+    )

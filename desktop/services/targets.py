@@ -1,0 +1,257 @@
+"""Targets: set them for an affiliate, a tag or all active affiliates, and follow their progress while they run."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import ROUND_CEILING, Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop.db import Database
+from desktop.models import TARGET_METRICS, Affiliate, PayoutSheet, Program, Tag, Target, affiliate_tag
+from desktop.money import ZERO, format_money, format_rate
+from desktop.services.errors import RefusedByState
+from desktop.services.metrics import (
+    DateRange,
+    Metrics,
+    add_months,
+    first_day,
+    format_value,
+    metrics_in,
+    month_end,
+)
+
+COUNT_METRICS = ("sales", "leads", "signups", "clicks")
+MAX_GROWTH = Decimal(10)  # 1,000 %
+UNIT = {"revenue": Decimal("0.01"), "epc": Decimal("0.01"), "conversion_rate": Decimal("0.01")}  # else 1
+
+
+@dataclass(frozen=True)
+class TargetInput:
+    """What the form and the program file say; exactly one of goal and growth."""
+
+    scope: str  # an affiliate code, "tag:NAME" or "all" (every active affiliate)
+    metric: str
+    period: str  # YYYY-MM
+    goal: Decimal | None = None  # an amount, a count, or a percentage with two decimals (3.25 = 3.25 %)
+    growth: Decimal | None = None  # a fraction over the previous period's actual: Decimal("0.2") = 20 %
+    bonus: Decimal | None = None  # into that period's payout sheet when met
+    reward_rate: Decimal | None = None  # added to the commission rate next period when met
+    reward_text: str | None = None  # a product or recognition
+
+
+def goal_text(data: TargetInput) -> str:
+    if data.growth is not None:
+        return f"+{format_rate(data.growth)} over {add_months(data.period, -1)}"
+    return format_value(data.metric, data.goal)
+
+
+def reward_text(data: TargetInput) -> str:
+    parts = []
+    if data.bonus:
+        parts.append(f"bonus {format_money(data.bonus)}")
+    if data.reward_rate:
+        parts.append(f"+{format_rate(data.reward_rate)} rate in {add_months(data.period, 1)}")
+    if data.reward_text:
+        parts.append(data.reward_text)
+    return ", ".join(parts) or "no reward"
+
+
+# --- time --------------------------------------------------------------------------------------------------------
+
+
+def program_today(session: Session) -> date:
+    """Today in the program's time zone: a period ends when its last day is over there."""
+    name = session.scalar(select(Program.timezone).where(Program.id == 1))
+    try:
+        zone = ZoneInfo(name) if name else None
+    except (ValueError, KeyError):
+        zone = None
+    return datetime.now(zone).date()
+
+
+def program_today_of(db: Database) -> date:
+    with db.read() as session:
+        return program_today(session)
+
+
+def now_in(session: Session) -> datetime:
+    name = session.scalar(select(Program.timezone).where(Program.id == 1))
+    try:
+        return datetime.now(ZoneInfo(name) if name else None).replace(tzinfo=None, microsecond=0)
+    except (ValueError, KeyError):
+        return datetime.now().replace(microsecond=0)
+
+
+def has_ended(period: str, today: date) -> bool:
+    return month_end(first_day(period)) < today
+
+
+# --- validation --------------------------------------------------------------------------------------------------
+
+
+def normalized(data: TargetInput) -> TargetInput:
+    scope = data.scope.strip()
+    if scope.casefold() == "all":
+        scope = "all"
+    elif scope.casefold().startswith("tag:"):
+        scope = "tag:" + scope[4:].strip()
+    text = (data.reward_text or "").strip() or None
+    return replace(data, scope=scope, metric=data.metric.strip().lower(), period=data.period.strip(), reward_text=text)
+
+
+def find_affiliate(session: Session, code: str) -> Affiliate | None:
+    row = session.scalar(select(Affiliate).where(Affiliate.code == code))
+    return row or session.scalar(select(Affiliate).where(func.lower(Affiliate.code) == code.lower()))
+
+
+def find_tag(session: Session, name: str) -> Tag | None:
+    return next((t for t in session.scalars(select(Tag)) if t.name.casefold() == name.casefold()), None)
+
+
+def target_problems(session: Session, data: TargetInput) -> dict[str, str]:
+    """Messages keyed by field (scope, metric, period, goal, bonus, reward_rate, reward_text)."""
+    errors: dict[str, str] = {}
+    if data.scope == "all":
+        pass
+    elif data.scope.startswith("tag:"):
+        if not data.scope[4:]:
+            errors["scope"] = 'Name the tag, like "tag:blog"'
+        elif find_tag(session, data.scope[4:]) is None:
+            errors["scope"] = f"No affiliate has the tag {data.scope[4:]!r}"
+    elif not data.scope:
+        errors["scope"] = 'Choose an affiliate, a tag ("tag:NAME") or "all"'
+    elif find_affiliate(session, data.scope) is None:
+        errors["scope"] = f"There is no affiliate with the code {data.scope!r}"
+    if data.metric not in TARGET_METRICS:
+        errors["metric"] = "One of " + ", ".join(TARGET_METRICS)
+    try:
+        first_day(data.period)
+    except ValueError:
+        errors["period"] = "A month, written like 2026-10"
+    if (data.goal is None) == (data.growth is None):
+        errors["goal"] = "Give either a goal or a growth over the previous period, one of the two"
+    elif data.goal is not None:
+        errors.update(_goal_problem(data.metric, data.goal))
+    elif data.growth is not None and not ZERO <= data.growth <= MAX_GROWTH:
+        errors["goal"] = "Growth is between 0 % and 1,000 %"
+    if data.bonus is not None and (data.bonus < 0 or data.bonus != data.bonus.quantize(Decimal("0.01"))):
+        errors["bonus"] = "An amount of 0 or more, with at most two decimals"
+    if data.reward_rate is not None and not ZERO < data.reward_rate <= 1:
+        errors["reward_rate"] = "A better rate between 0 % and 100 %"
+    if data.reward_text is not None and len(data.reward_text) > 500:
+        errors["reward_text"] = "At most 500 characters"
+    return errors
+
+
+def _goal_problem(metric: str, goal: Decimal) -> dict[str, str]:
+    if goal <= 0:
+        return {"goal": "The goal must be more than zero"}
+    if metric in COUNT_METRICS and goal != goal.to_integral_value():
+        return {"goal": f"A whole number of {metric}"}
+    if goal != goal.quantize(Decimal("0.01")):
+        return {"goal": "At most two decimals"}
+    if metric == "conversion_rate" and goal > 100:
+        return {"goal": "A conversion rate is at most 100 %"}
+    return {}
+
+
+def affiliate_choices(db: Database) -> list[tuple[str, str]]:
+    """(code, name) of the affiliates a target can be for: active and paused ones, by name."""
+    query = select(Affiliate.code, Affiliate.name).where(Affiliate.status.in_(("active", "paused")))
+    with db.read() as session:
+        return sorted(((code, name) for code, name in session.execute(query)), key=lambda row: row[1].casefold())
+
+
+def validate_target(db: Database, data: TargetInput) -> dict[str, str]:
+    with db.read() as session:
+        return target_problems(session, normalized(data))
+
+
+# --- who a target is for, and how far they are -------------------------------------------------------------------
+
+
+def members(session: Session, target: Target) -> list[int]:
+    """The affiliates a target counts for: the one named, or the active affiliates of the tag or program."""
+    if target.affiliate_id is not None:
+        return [target.affiliate_id]
+    query = select(Affiliate.id).where(Affiliate.status == "active").order_by(Affiliate.id)
+    if target.tag:
+        tag = find_tag(session, target.tag)
+        if tag is None:
+            return []
+        query = query.join(affiliate_tag, affiliate_tag.c.affiliate_id == Affiliate.id).where(
+            affiliate_tag.c.tag_id == tag.id
+        )
+    return list(session.scalars(query))
+
+
+def grown_goal(metric: str, previous: Decimal | None, growth: Decimal) -> Decimal:
+    """The previous actual times (1 + growth), rounded up to the metric's unit; from nothing, the smallest step."""
+    unit = UNIT.get(metric, Decimal(1))
+    if not previous:
+        return unit
+    steps = (previous * (1 + growth) / unit).to_integral_value(rounding=ROUND_CEILING)
+    return (steps * unit).quantize(Decimal("0.01"))
+
+
+def measure(
+    db: Database, session: Session, targets: list[Target], ids: dict[int, list[int]]
+) -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
+    """(goal, actual) per (target, affiliate), with one set of queries per period measured."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    needs_commission: set[str] = set()
+    for target in targets:
+        periods = [target.period] + ([add_months(target.period, -1)] if target.growth is not None else [])
+        for period in periods:
+            wanted[period] |= set(ids[target.id])
+            if target.metric == "epc":
+                needs_commission.add(period)
+    measured: dict[str, dict[int, Metrics]] = {
+        period: metrics_in(db, session, DateRange.month(period), sorted(people), commission=period in needs_commission)
+        for period, people in wanted.items()
+        if people
+    }
+    found: dict[tuple[int, int], tuple[Decimal, Decimal]] = {}
+    for target in targets:
+        for affiliate_id in ids[target.id]:
+            actual = measured[target.period][affiliate_id].value(target.metric) or ZERO
+            if target.growth is not None:
+                before = measured[add_months(target.period, -1)][affiliate_id].value(target.metric)
+                goal = grown_goal(target.metric, before, target.growth)
+            else:
+                goal = target.goal or ZERO
+            found[(target.id, affiliate_id)] = (goal, actual.quantize(Decimal("0.01")))
+    return found
+
+
+def closed_from(session: Session, period: str) -> str | None:
+    """An approved or paid sheet of `period` or later: money for `period` can no longer reach a sheet."""
+    query = select(PayoutSheet.period).where(PayoutSheet.period >= period, PayoutSheet.state.in_(("approved", "paid")))
+    return session.scalar(query.order_by(PayoutSheet.period).limit(1))
+
+
+def is_frozen(session: Session, target: Target) -> bool:
+    """A sheet of its month or later is approved: its bonus (and a better rate, one month later) can no longer land."""
+    return closed_from(session, target.period) is not None
+
+
+def refuse_if_frozen(session: Session, target: Target, what: str) -> None:
+    closed = closed_from(session, target.period)
+    if closed is not None:
+        raise RefusedByState(
+            f"The payout sheet for {closed} is approved, so the rewards of {target.period} can no longer change: "
+            f"{what} is refused."
+        )
+
+
+def input_of(session: Session, target: Target) -> TargetInput:
+    scope = target.scope
+    if target.affiliate_id is not None:
+        scope = session.scalar(select(Affiliate.code).where(Affiliate.id == target.affiliate_id)) or scope
+    return TargetInput(scope, target.metric, target.period, target.goal, target.growth, target.bonus,
+                       target.reward_rate, target.reward_text)  # fmt: skip

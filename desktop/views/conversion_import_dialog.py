@@ -1,0 +1,219 @@
+"""Importing a shop's orders export: choose the file, see what it holds and every problem, then import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.db import Database
+from desktop.services.conversion_import import ConversionPreview, import_conversions, preview_conversions
+from desktop.services.conversion_presets import PRESETS
+from desktop.services.conversion_mappings import get_mapping, list_mappings
+from desktop.views.tasks import run_with_progress
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+    table.horizontalHeader().setStretchLastSection(True)
+    table.resizeColumnsToContents()
+    return table
+
+
+class ConversionImportDialog(QDialog):
+    def __init__(self, db: Database, path: Path | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.path: Path | None = None
+        self.preview: ConversionPreview | None = None
+        self.result: Any = None
+        self.mapping: dict[str, str] | None = None
+        self.setWindowTitle("Import orders")
+        self.resize(900, 620)
+
+        top = QHBoxLayout()
+        self.file_label = QLabel("No file chosen.")
+        self.choose_button = QPushButton("Choose file…")
+        self.format = QComboBox()
+        self.format.addItem("Detect the format", ("detect", None))
+        for preset in PRESETS:
+            self.format.addItem(f"{preset.capitalize()} export", ("preset", preset))
+        for name in list_mappings(db):
+            self.format.addItem(f"Saved mapping: {name}", ("mapping", name))
+        self.map_button = QPushButton("Map columns…")
+        top.addWidget(self.file_label, 1)
+        top.addWidget(self.format)
+        top.addWidget(self.map_button)
+        top.addWidget(self.choose_button)
+
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.tabs = QTabWidget()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button.setEnabled(False)
+        self.import_button.clicked.connect(self.run_import)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.buttons)
+        self.choose_button.clicked.connect(self.choose_file)
+        self.format.currentIndexChanged.connect(self._format_changed)
+        self.map_button.clicked.connect(self.edit_mapping)
+        if path is not None:
+            self.set_path(path)
+
+    def choose_file(self) -> None:
+        settings = QSettings()
+        folder = str(settings.value("files/import_folder", str(Path.home())))
+        chosen, _ = QFileDialog.getOpenFileName(self, "Import orders", folder, "Shop exports (*.csv *.xlsx)")
+        if chosen:
+            settings.setValue("files/import_folder", str(Path(chosen).parent))
+            self.set_path(Path(chosen))
+
+    def set_path(self, path: Path) -> None:
+        self.path = path
+        self.file_label.setText(str(path))
+        self.run_preview()
+
+    def _format_changed(self) -> None:
+        kind, value = self.format.currentData()
+        self.mapping = get_mapping(self.db, value) if kind == "mapping" else None
+        if self.path is not None:
+            self.run_preview()
+
+    def _options(self) -> dict[str, Any]:
+        kind, value = self.format.currentData()
+        if self.mapping is not None:
+            return {"mapping": self.mapping}
+        return {"preset": value} if kind == "preset" else {}
+
+    def edit_mapping(self) -> None:
+        if self.path is None:
+            return
+        from desktop.views.column_mapping_dialog import ColumnMappingDialog
+
+        dialog = ColumnMappingDialog(self.db, self.path, self.mapping, self)
+        if dialog.exec():
+            self.mapping = dialog.mapping()
+            if dialog.saved_name:
+                self.format.addItem(f"Saved mapping: {dialog.saved_name}", ("mapping", dialog.saved_name))
+            self.run_preview()
+
+    # preview and import -------------------------------------------------------------------------------
+
+    def run_preview(self) -> None:
+        assert self.path is not None
+        self.import_button.setEnabled(False)
+        self.summary.setText("Reading the file…")
+        db, path, options = self.db, self.path, self._options()
+        self.task = run_with_progress(
+            self,
+            "Reading the file…",
+            lambda progress: preview_conversions(db, path, progress=progress, **options),
+            self.show_preview,
+            self._failed,
+        )
+
+    def _failed(self, exc: Exception) -> None:
+        self.summary.setText(f"<b style='color:#b3261e'>Cannot read this file.</b> {exc}")
+        self.tabs.clear()
+
+    def show_preview(self, preview: ConversionPreview) -> None:
+        self.preview = preview
+        s = preview.summary
+        attribution = ", ".join(f"{n:,} {kind}" for kind, n in s.by_attribution) or "none"
+        days = f"{s.first_day} to {s.last_day}" if s.first_day else "no dates"
+        text = (
+            f"<b>{s.orders:,} orders</b> in {s.rows:,} rows ({days}), {s.amount:,.2f} in total. "
+            f"<b>{s.new:,} new, {s.updated:,} updated, {s.unchanged:,} unchanged.</b><br>"
+            f"Read as: {s.preset} — {s.preset_reason}. Amounts: {s.decimal_reason}.<br>"
+            f"Attribution: {attribution}."
+        )
+        if s.unknown_coupons:
+            text += " Coupons that belong to no affiliate: " + ", ".join(
+                f"{code} ({n})" for code, n in s.unknown_coupons[:8]
+            )
+        if preview.problem_count:
+            text += (
+                f"<br><b style='color:#b3261e'>{preview.problem_count:,} problem(s): fix the file (or the "
+                "column mapping) and try again. Nothing is imported while any row is wrong.</b>"
+            )
+        self.summary.setText(text)
+        self.tabs.clear()
+        if preview.problems:
+            self.problems_table = _table(
+                ("Line", "Column", "Problem"), [(p.line, p.column, p.message) for p in preview.problems]
+            )
+            self.tabs.addTab(self.problems_table, f"Problems ({preview.problem_count:,})")
+        self.tabs.addTab(_table(("Column in the file", "Read as"), list(s.columns)), "Recognised columns")
+        self.tabs.addTab(
+            _table(
+                ("Line", "Order", "Date", "Status", "Amount", "Affiliate", "Attribution", "Change"),
+                [
+                    (
+                        o.line,
+                        o.order_id,
+                        f"{o.occurred_at:%Y-%m-%d %H:%M}",
+                        o.status,
+                        f"{o.amount:,.2f}",
+                        o.affiliate_code or "—",
+                        o.attribution_detail,
+                        o.change,
+                    )
+                    for o in preview.sample
+                ],
+            ),
+            "First orders",
+        )
+        self.import_button.setEnabled(preview.ok and s.orders > 0)
+
+    def run_import(self) -> None:
+        assert self.path is not None
+        db, path, options = self.db, self.path, self._options()
+        self.import_button.setEnabled(False)
+
+        def done(result: Any) -> None:
+            self.result = result
+            self.accept()
+
+        def failed(exc: Exception) -> None:
+            self.summary.setText(f"<b style='color:#b3261e'>Nothing was imported.</b> {exc}")
+            self.import_button.setEnabled(True)
+
+        def cancelled() -> None:
+            self.summary.setText("Import cancelled: nothing was changed.")
+            self.import_button.setEnabled(True)
+
+        self.task = run_with_progress(
+            self,
+            "Importing orders…",
+            lambda progress: import_conversions(db, path, progress=progress, **options),
+            done,
+            failed,
+        )
+        self.task.cancelled.connect(cancelled)

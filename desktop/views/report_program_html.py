@@ -1,0 +1,96 @@
+"""The program report as HTML for QTextDocument: goals, KPIs, top performers, targets, payouts and charts."""
+
+from __future__ import annotations
+
+from desktop.services.report_program import ProgramReportData
+from desktop.views.report_html import (
+    ReportHtml,
+    coloured,
+    document,
+    esc,
+    heading,
+    note,
+    paragraph,
+    percent,
+    picture,
+    result_badge,
+    section,
+    table,
+)
+
+
+def _north_star(data: ProgramReportData) -> str:
+    star = data.north_star
+    percent = star.percent
+    state = "met" if percent is not None and percent >= 100 else "missed" if not data.in_progress else "running"
+    verdict = {"met": "Goal met", "missed": "Goal missed", "running": "Running"}[state]
+    shown = f" ({percent:,.1f} % of the goal)" if percent is not None else ""
+    pace = f"<br><span style='font-size:8.5pt'>{esc(star.pace)}</span>" if star.pace else ""
+    return paragraph(f"North Star · {esc(star.label)}: <b>{esc(star.text)}</b>{esc(shown)} "
+                     f"{result_badge(state, verdict) if percent is not None else ''}{pace}")  # fmt: skip
+
+
+def _kpis(data: ProgramReportData) -> str:
+    rows = [(esc(t.label), f"<b>{esc(t.value)}</b>", esc(t.previous), coloured(t.change, t.good)) for t in data.kpis]
+    return table(("Key figure", data.period_label, data.previous_label, "Change"), rows, "lrrr", (40, 22, 22, 16))
+
+
+def _top(data: ProgramReportData) -> str:
+    if not data.top:
+        return paragraph("No affiliate sales this month.")
+    rows = [
+        (str(t.rank), f"{esc(t.name)} <span style='font-size:8pt'>({esc(t.code)})</span>", esc(t.text("revenue")),
+         esc(t.text("sales")), esc(t.text("clicks")), esc(t.text("conversion_rate")), esc(t.text("commission")))
+        for t in data.top
+    ]  # fmt: skip
+    return table(("#", "Affiliate", "Revenue", "Sales", "Clicks", "Conversion", "Commission"), rows, "rlrrrrr",
+                 (5, 33, 15, 9, 10, 13, 15))  # fmt: skip
+
+
+def _targets(data: ProgramReportData) -> str:
+    if not data.targets:
+        return paragraph(f"No targets were set for {esc(data.period_label)}.")
+    rows = [
+        (esc(t.scope), esc(t.metric_label), esc(t.goal_text), percent(t.attainment),
+         result_badge(t.state, t.result))
+        for t in data.targets
+    ]  # fmt: skip
+    return table(("For", "Target", "Goal", "Reached", "Result"), rows, "llrrl", (30, 16, 16, 10, 28))
+
+
+def _payouts(data: ProgramReportData) -> str:
+    p = data.payouts
+    if p is None:
+        return paragraph(f"No payout sheet has been built for {esc(data.period_label)} yet.")
+    c = data.currency
+    rows = [
+        ("Sheet", esc(p.state_text)),
+        ("Affiliates on the sheet", f"{p.affiliates:,} ({p.paying:,} paid, {p.carrying:,} carried, {p.held:,} held)"),
+        (f"Commission ({c})", f"{p.commission:,.2f}"),
+        (f"Cut by caps ({c})", f"{p.over_cap:,.2f}"),
+        (f"Bonuses ({c})", f"{p.bonuses:,.2f}"),
+        (f"Adjustments ({c})", f"{p.adjustments:,.2f}"),
+        (f"Payable ({c})", f"<b>{p.payable:,.2f}</b>"),
+        (f"Carried to next month ({c})", f"{p.carried_out:,.2f}"),
+    ]
+    return table(("Payouts", ""), [(esc(k), v) for k, v in rows], "lr", (60, 40))
+
+
+def program_html(data: ProgramReportData) -> ReportHtml:
+    details = [("Period", data.period_label), ("Currency", data.currency),
+               ("Active affiliates", f"{data.active_affiliates:,}"), ("With sales", f"{data.selling_affiliates:,}"),
+               ("Prepared", data.generated_on.strftime("%d %b %Y"))]  # fmt: skip
+    body = [heading(data.program_name, "Program report", data.period_label, details)]
+    if data.in_progress:
+        body.append(note(f"{esc(data.period_label)} is not over yet: the figures are as of "
+                         f"{esc(data.generated_on.strftime('%d %b %Y'))}."))  # fmt: skip
+    body += [section("Goals"), _north_star(data), section("Key figures"), _kpis(data)]
+    body += [section("Top performers"), _top(data), section("Targets"), _targets(data)]
+    body += [section("Payouts"), _payouts(data)]
+    images = {}
+    body.append(section("Charts"))
+    for index, chart in enumerate(data.charts):
+        name = f"chart:{index}"
+        images[name] = chart
+        body.append(picture(name, chart))
+    return ReportHtml(data.title, data.title, document("".join(body)), images)

@@ -1,0 +1,92 @@
+"""`import conversions` and `import clicks` on the command line: summaries, dry runs, exit codes via BadInput."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+from test_conversion_support import DATA, dump, generic, program, write_csv
+from test_conversion_support import affiliates as make_affiliates
+
+from desktop.cli_imports import add_import_parsers
+from desktop.db import open_database
+from desktop.services.errors import BadInput
+
+
+def parser() -> argparse.ArgumentParser:
+    """The shape desktop/cli.py gives it: a global --db and an `import` group."""
+    top = argparse.ArgumentParser(prog="affiliate-desk")
+    top.add_argument("--db")
+    commands = top.add_subparsers(dest="command")
+    group = commands.add_parser("import").add_subparsers(dest="import_command", metavar="WHAT", required=True)
+    add_import_parsers(group)
+    return top
+
+
+def run(*argv: str) -> int:
+    args = parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    path = tmp_path / "desk.sqlite3"
+    db = open_database(path)
+    program(db, currency="USD", timezone="UTC")
+    make_affiliates(db, {"JANE": ["JANE10"], "TOM": []})
+    db.dispose()
+    return path
+
+
+def test_import_conversions_prints_a_summary(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--db", str(database), "import", "conversions", str(DATA / "shopify_orders.csv")) == 0
+    out = capsys.readouterr().out
+    assert "shopify_orders.csv: Shopify orders export (Shopify orders export: the header has Name" in out
+    assert "8 orders from 11 rows imported: 8 new, 0 updated, 0 unchanged." in out
+    assert "by coupon" in out and "organic." in out
+    assert "Unknown coupons (no affiliate's): SUMMER5 (1)." in out
+    assert (
+        run("--db", str(database), "import", "conversions", str(DATA / "shopify_orders.csv"), "--preset", "shopify")
+        == 0
+    )
+    assert "0 new, 0 updated, 8 unchanged" in capsys.readouterr().out
+
+
+def test_dry_run_changes_nothing(database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = generic(tmp_path / "orders.csv", ["A-1", "2026-10-03", "10.00", "", "", "TOM"])
+    db = open_database(database)
+    before = dump(db)
+    assert run("--db", str(database), "import", "conversions", str(path), "--dry-run") == 0
+    assert dump(db) == before
+    db.dispose()
+    out = capsys.readouterr().out
+    assert "1 orders from 1 rows would import: 1 new" in out and "Dry run: nothing was changed." in out
+
+
+def test_problems_are_raised_for_the_cli_to_print(database: Path, tmp_path: Path) -> None:
+    path = generic(tmp_path / "orders.csv", ["A-1", "2026-10-03", "10.00", "", "", "NOBODY"])
+    with pytest.raises(BadInput) as excinfo:
+        run("--db", str(database), "import", "conversions", str(path))
+    assert excinfo.value.exit_code == 2
+    assert str(excinfo.value) == "orders.csv, line 2, column 'affiliate_code': no affiliate has the code 'NOBODY'"
+
+
+def test_an_unknown_preset_is_refused_by_argparse(database: Path) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        run("--db", str(database), "import", "conversions", "x.csv", "--preset", "amazon")
+    assert excinfo.value.code == 2
+
+
+def test_import_clicks(database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_csv(tmp_path / "clicks.csv", ["clicked_at", "affiliate_code", "visitor_id"], [
+        ["2026-10-01 10:00", "JANE", "v-1"], ["2026-10-01 11:00", "TOM", "v-2"],
+    ])  # fmt: skip
+    assert run("--db", str(database), "import", "clicks", str(path), "--dry-run") == 0
+    assert "2 clicks would import: 2 new" in capsys.readouterr().out
+    assert run("--db", str(database), "import", "clicks", str(path)) == 0
+    out = capsys.readouterr().out
+    assert "clicks.csv: 2 clicks imported: 2 new, 0 already there." in out and "Orders attributed again: 0" in out
+    daily = write_csv(tmp_path / "daily.csv", ["date", "affiliate_code", "clicks"], [["2026-10-01", "JANE", "40"]])
+    assert run("--db", str(database), "import", "clicks", str(daily)) == 0
+    assert "daily click counts, 1 rows imported: 1 affiliate-days new" in capsys.readouterr().out

@@ -1,0 +1,200 @@
+"""The shop presets on files shaped like the real exports (tests/data/conversions), and telling them apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_conversion_support import DATA, dump, generic, orders, program
+from test_conversion_support import affiliates as make_affiliates
+
+from desktop.db import Database
+from desktop.services.conversion_import import import_conversions, preview_conversions
+from desktop.services.conversion_presets import detect_preset
+from desktop.services.errors import BadInput
+from desktop.services.tabular import open_table
+
+TENT_LINE = ("TENT-2P", "Ridgeline 2-person tent", 1, 22410)
+SOCKS_LINE = ("SOCK-3", "Merino socks, 3 pairs", 2, 5382)
+
+
+def values(order: dict[str, Any], *keys: str) -> tuple[Any, ...]:
+    return tuple(order[key] for key in keys)
+
+
+def header_of(name: str) -> list[str]:
+    with open_table(DATA / name) as table:
+        return table.header
+
+
+@pytest.mark.parametrize(
+    ("name", "preset", "evidence"),
+    [
+        ("shopify_orders.csv", "shopify", "Name, Financial Status and Lineitem price"),
+        ("woocommerce_orders.csv", "woocommerce", "order_id, order_date and line_item_1"),
+        ("stripe_payments.csv", "stripe", "id, Created date (UTC) and Amount"),
+        ("stripe_payments_old.csv", "stripe", "id, Created (UTC) and Amount"),
+    ],
+)
+def test_the_preset_is_told_by_the_header(name: str, preset: str, evidence: str) -> None:
+    choice = detect_preset(header_of(name))
+    assert choice is not None
+    assert choice.name == preset and choice.reason.endswith(f"the header has {evidence}")
+
+
+def test_shopify_export(db: Database) -> None:
+    program(db, currency="USD", timezone="Europe/Berlin")
+    make_affiliates(db, {"JANE": ["JANE10"]})
+    preview = preview_conversions(db, DATA / "shopify_orders.csv")
+    assert preview.ok, preview.problems
+    summary = preview.summary
+    assert (summary.preset, summary.rows, summary.orders) == ("shopify", 11, 8)
+    assert summary.unknown_coupons == (("SUMMER5", 1),)
+    assert "Billing Name" in summary.ignored_columns
+    result = import_conversions(db, DATA / "shopify_orders.csv")
+    assert result.summary.new == 8
+    stored = orders(db)
+    first = stored["#1001"]
+    # price x quantity - line discount, per line item; the order's fields come from its first row
+    assert first["lines"] == [
+        ("TENT-2P", "Ridgeline 2-person tent", 1, 22410),
+        ("SOCK-3", "Merino socks, 3 pairs", 2, 5382),
+    ]
+    assert (first["amount"], first["status"], first["affiliate"], first["attribution"]) == (
+        27792,
+        "approved",
+        "JANE",
+        "coupon",
+    )
+    assert (first["email"], first["coupon"], str(first["occurred_at"])[:19]) == (
+        "ann@example.com",
+        "JANE10",
+        "2026-10-03 20:05:00",
+    )
+    partial = stored["#1002"]
+    assert (partial["status"], partial["amount"], partial["refunded"], partial["net"]) == (
+        "approved",
+        15900,
+        2000,
+        13900,
+    )
+    refunded = stored["#1003"]  # Shopify's Refunded Amount includes shipping: the whole order is refunded
+    assert (refunded["status"], refunded["amount"], refunded["refunded"], refunded["net"]) == (
+        "refunded",
+        10940,
+        10940,
+        0,
+    )
+    assert [line[0] for line in refunded["lines"]] == ["LAMP-1", "STOVE-1", "GIFT-25"]
+    assert (stored["#1004"]["status"], stored["#1004"]["attribution"], stored["#1004"]["amount"]) == (
+        "pending",
+        "organic",
+        2365,
+    )
+    assert stored["#1005"]["status"] == "rejected"  # cancelled
+    assert stored["#1006"]["status"] == "pending"  # authorized
+    assert (stored["#1007"]["status"], stored["#1007"]["amount"]) == ("rejected", 8970)  # voided
+    late = stored["#1008"]  # 23:30 in New York on 31 October is 1 November in Berlin
+    assert (str(late["local_date"]), late["affiliate"]) == ("2026-11-01", "JANE")
+
+
+def test_shopify_reimport_with_a_refund(db: Database, tmp_path: Path) -> None:
+    program(db, currency="USD", timezone="UTC")
+    make_affiliates(db, {"JANE": ["JANE10"]})
+    import_conversions(db, DATA / "shopify_orders.csv")
+    text = (DATA / "shopify_orders.csv").read_text(encoding="utf-8")
+    changed = text.replace("#1008,hal@example.com,paid,", "#1008,hal@example.com,partially_refunded,", 1)
+    changed = changed.replace("c5008.1,0.00,", "c5008.1,40.00,", 1)  # Refunded Amount after the Payment Reference
+    (tmp_path / "shopify_later.csv").write_text(changed, encoding="utf-8")
+    result = import_conversions(db, tmp_path / "shopify_later.csv", preset="shopify")
+    assert (result.summary.updated, result.summary.unchanged, result.summary.status_changes) == (1, 7, 1)
+    assert (orders(db)["#1008"]["refunded"], orders(db)["#1008"]["net"]) == (4000, 4900)
+
+
+def test_woocommerce_export(db: Database) -> None:
+    program(db, currency="USD", timezone="UTC")
+    make_affiliates(db, {"JANE": ["JANE10"]})
+    result = import_conversions(db, DATA / "woocommerce_orders.csv")
+    summary = result.summary
+    assert (summary.preset, summary.orders, summary.rows) == ("woocommerce", 8, 9)
+    assert summary.skipped == (("checkout drafts (not orders yet)", 1),)
+    assert summary.unknown_coupons == (("WELCOME10", 1),)
+    stored = orders(db)
+    assert "5007" not in stored
+    first = stored["5001"]
+    assert first["lines"] == [
+        ("TENT-2P", "Ridgeline 2-person tent", 1, 22410),
+        ("SOCK-3", "Merino socks, 3 pairs", 2, 5382),
+    ]
+    assert (first["status"], first["affiliate"], first["coupon"], first["email"]) == (
+        "approved",
+        "JANE",
+        "jane10",
+        "buyer@example.com",
+    )
+    assert stored["5002"]["status"] == "approved"  # processing
+    assert (stored["5003"]["status"], stored["5003"]["refunded"], stored["5003"]["net"]) == ("refunded", 3450, 0)
+    assert (stored["5004"]["amount"], stored["5004"]["refunded"], stored["5004"]["status"]) == (12480, 1500, "approved")
+    assert [stored[o]["status"] for o in ("5005", "5006", "5008", "5009")] == [
+        "pending",
+        "rejected",
+        "rejected",
+        "pending",
+    ]
+
+
+def test_stripe_export_with_decimal_commas(db: Database) -> None:
+    program(db, currency="EUR", timezone="Europe/Berlin")
+    make_affiliates(db, {"JANE": [], "TOM": []})
+    result = import_conversions(db, DATA / "stripe_payments.csv")
+    summary = result.summary
+    assert (summary.preset, summary.orders, summary.decimal_separator) == ("stripe", 5, ",")
+    assert summary.decimal_reason == "'399,00' on line 2 shows it"
+    assert dict(summary.by_attribution) == {"coupon": 0, "referral": 3, "click": 0, "organic": 2}
+    stored = orders(db)
+    first = stored["ch_3NxA1001"]
+    assert (first["amount"], first["affiliate"], first["currency"]) == (39900, "JANE", "EUR")
+    assert str(first["occurred_at"])[:19] == "2026-10-03 20:05:00"  # Created (UTC) in Berlin summer time
+    assert stored["ch_3NxA1002"]["amount"] == 123450  # "1.234,50"
+    assert (stored["ch_3NxA1003"]["status"], stored["ch_3NxA1003"]["net"]) == ("refunded", 0)
+    assert (stored["ch_3NxA1004"]["refunded"], stored["ch_3NxA1004"]["net"]) == (5000, 10900)
+    failed = stored["ch_3NxA1005"]
+    assert (failed["status"], str(failed["local_date"])) == ("rejected", "2026-11-01")
+
+
+def test_older_stripe_export(db: Database) -> None:
+    program(db, currency="USD", timezone="UTC")
+    make_affiliates(db, {"JANE": []})
+    import_conversions(db, DATA / "stripe_payments_old.csv")
+    stored = orders(db)
+    assert (stored["ch_1A"]["amount"], stored["ch_1A"]["affiliate"], stored["ch_1A"]["lines"]) == (
+        39900, "JANE", [(None, "Tent", 1, 39900)],
+    )  # fmt: skip
+    assert (stored["ch_1B"]["amount"], stored["ch_1B"]["refunded"]) == (115900, 15900)
+
+
+def test_an_unknown_referral_in_stripe_metadata_is_an_error(db: Database) -> None:
+    program(db, currency="EUR", timezone="UTC")
+    make_affiliates(db, {"JANE": []})
+    before = dump(db)
+    with pytest.raises(BadInput) as excinfo:
+        import_conversions(db, DATA / "stripe_payments.csv")
+    assert [str(p) for p in excinfo.value.problems] == [
+        "stripe_payments.csv, line 5, column 'affiliate (metadata)': no affiliate has the code 'TOM'"
+    ]
+    assert dump(db) == before
+
+
+def test_a_preset_that_does_not_fit_the_file_names_the_missing_columns(db: Database, tmp_path: Path) -> None:
+    program(db)
+    path = generic(tmp_path / "orders.csv", ["A", "2026-10-01", "1.00"])
+    with pytest.raises(BadInput) as excinfo:
+        import_conversions(db, path, preset="shopify")
+    assert [str(p) for p in excinfo.value.problems] == [
+        f"orders.csv, line 1: the required column '{name}' is missing"
+        for name in ("Name", "Created at", "Financial Status", "Lineitem quantity", "Lineitem price")
+    ]
+    with pytest.raises(BadInput, match="unknown preset 'amazon'"):
+        import_conversions(db, path, preset="amazon")
+    assert preview_conversions(db, path, preset="generic").ok

@@ -1,0 +1,104 @@
+"""The conversions page and the import dialog, driven like a person would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox
+
+from desktop.db import Database
+from desktop.services.affiliates import AffiliateInput, create_affiliate
+from desktop.services.conversion_import import import_conversions
+from desktop.services.conversions_list import ConversionFilter, count_conversions, list_conversions, page_key
+from desktop.views.app import make_application
+from desktop.views.conversion_import_dialog import ConversionImportDialog
+from desktop.views.conversions_page import ConversionsPage
+
+GOOD = (
+    "order_id,occurred_at,amount,sku,affiliate_code,coupon_code,customer_email,status\n"
+    "A-1,2026-10-02T10:00:00,120.00,TENT-1,,JANE10,a@example.com,approved\n"
+    "A-2,2026-10-03T11:00:00,80.00,BOOT-2,OMAR7,,b@example.com,approved\n"
+    "A-3,2026-10-04T12:00:00,50.00,SOCK-3,,,c@example.com,pending\n"
+)
+
+
+@pytest.fixture
+def shop(db: Database, tmp_path: Path) -> Path:
+    create_affiliate(db, AffiliateInput(code="JANE10", name="Jane Brooks", coupon_codes=("JANE10",)))
+    create_affiliate(db, AffiliateInput(code="OMAR7", name="Omar Said"))
+    path = tmp_path / "orders.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    return path
+
+
+def test_keyset_pages_walk_every_order_once(db: Database, shop: Path, tmp_path: Path) -> None:
+    rows = ["order_id,occurred_at,amount"] + [
+        f"B-{i:04d},2026-09-{1 + i % 28:02d}T{i % 24:02d}:00:00,{10 + i}.00" for i in range(650)
+    ]
+    big = tmp_path / "big.csv"
+    big.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    import_conversions(db, big)
+    seen: list[str] = []
+    after = None
+    while True:
+        page = list_conversions(db, ConversionFilter(period="2026-09"), after=after, limit=100)
+        if not page:
+            break
+        seen.extend(r.order_id for r in page)
+        after = page_key(page[-1])
+    assert len(seen) == len(set(seen)) == 650 == count_conversions(db, ConversionFilter(period="2026-09"))
+    dates = [r.local_date for r in list_conversions(db, ConversionFilter(), limit=1000)]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_page_filters_and_explains_attribution(qtbot, db: Database, shop: Path) -> None:  # type: ignore[no-untyped-def]
+    make_application()
+    import_conversions(db, shop)
+    page = ConversionsPage(db)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    assert page.model.total == 3
+    page.attributed.setCurrentIndex(page.attributed.findData(False))
+    assert [page.model.row_at(r).order_id for r in range(page.model.rowCount())] == ["A-3"]
+    page.attributed.setCurrentIndex(0)
+    qtbot.keyClicks(page.affiliate, "jane10")
+    qtbot.waitUntil(lambda: page.model.total == 1, timeout=2000)
+    page.table.selectRow(0)
+    text = page.detail.toPlainText()
+    assert "A-1" in text and "coupon" in text.lower() and "JANE10" in text
+    assert "Not on a payout sheet yet" in text
+
+
+def test_import_dialog_lists_problems_and_refuses(qtbot, db: Database, shop: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    make_application()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "order_id,occurred_at,amount,affiliate_code\nX-1,2026-10-02,abc,\nX-2,2026-10-02,5.00,NOBODY\n",
+        encoding="utf-8",
+    )
+    dialog = ConversionImportDialog(db, None, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_path(bad)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    assert dialog.preview is not None and not dialog.preview.ok
+    assert not dialog.import_button.isEnabled()
+    problems = dialog.problems_table
+    lines = {problems.item(r, 0).text() for r in range(problems.rowCount())}
+    assert {"2", "3"} <= lines
+    assert count_conversions(db, ConversionFilter()) == 0
+
+
+def test_import_dialog_imports_a_good_file(qtbot, db: Database, shop: Path) -> None:  # type: ignore[no-untyped-def]
+    make_application()
+    dialog = ConversionImportDialog(db, shop, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
+    assert "3 new" in dialog.summary.text()
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        dialog.import_button.click()
+    assert count_conversions(db, ConversionFilter()) == 3
+    assert dialog.buttons.standardButtons() & QDialogButtonBox.StandardButton.Cancel

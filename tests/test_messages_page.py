@@ -1,0 +1,99 @@
+"""The Messages page driven like a person: draft a newsletter, edit it, pick recipients, send or save it."""
+
+from __future__ import annotations
+
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog
+from test_fraud_helpers import OCT, add_affiliate, add_orders, order, setup_program
+
+from desktop.db import Database
+from desktop.services.messages import get_message, list_messages
+from desktop.views.app import make_application
+from desktop.views.messages_page import AnnouncementDialog, MessagesPage
+
+
+@pytest.fixture
+def page(qtbot, db: Database, tmp_path: Path) -> MessagesPage:  # type: ignore[no-untyped-def]
+    setup_program(db)
+    ana = add_affiliate(db, "ANA", "Ana Silva", email="ana@example.com")
+    add_affiliate(db, "BEN", "Ben Kim", email="ben@example.com")
+    add_orders(db, [order("A1", ana, OCT, "600.00")])
+    make_application()
+    widget = MessagesPage(db, settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(widget)
+    widget.resize(1250, 820)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.refresh()
+    widget.month.setCurrentIndex(widget.month.findData("2026-10"))
+    return widget
+
+
+def test_draft_edit_and_choose_recipients(qtbot, page: MessagesPage, db: Database) -> None:  # type: ignore[no-untyped-def]
+    assert not page.mail_button.isEnabled()
+    qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
+    assert page.lists.tabText(0) == "Drafts (1)" and page.detail is not None
+    assert "1. **Ana Silva**" in page.body.toPlainText()
+    assert page.recipients.count() == 2 and page.recipients_label.text().endswith("2")
+    page.tabs.setCurrentWidget(page.preview)
+    assert "Top performers" in page.preview.toPlainText() and "Ana Silva" in page.preview.toPlainText()
+    page.tabs.setCurrentWidget(page.body)
+    page.body.moveCursor(page.body.textCursor().MoveOperation.End)
+    qtbot.keyClicks(page.body, "PS: new tents in November!")
+    page.recipients.item(1).setCheckState(Qt.CheckState.Unchecked)  # not Ben this time
+    assert page.save_button.isEnabled()
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    saved = get_message(db, page.detail.message.id)
+    assert saved.body_markdown.endswith("PS: new tents in November!")
+    assert [r.email for r in saved.recipients] == ["ana@example.com"]
+    assert page.message.text() == "Draft saved." and not page.save_button.isEnabled()
+
+
+def test_open_in_mail_client_puts_recipients_in_bcc(qtbot, page: MessagesPage, db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()) or True)
+    qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.mail_button, Qt.MouseButton.LeftButton)
+    [url] = opened
+    assert parse_qs(urlsplit(url).query)["bcc"] == ["ana@example.com,ben@example.com"]
+    [sent] = list_messages(db, sent=True)
+    assert sent.sent_via == "mail_client" and page.lists.tabText(1) == "Sent log (1)"
+    assert page.subject.isReadOnly() and not page.delete_button.isEnabled()
+    assert page.tabs.currentWidget() is page.preview
+
+
+def test_save_as_eml(qtbot, page: MessagesPage, db: Database, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out" / "newsletter.eml"
+    target.parent.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(target), ""))
+    qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.eml_button, Qt.MouseButton.LeftButton)
+    mail = BytesParser(policy=policy.default).parsebytes(target.read_bytes())
+    assert [a.addr_spec for a in mail["Bcc"].addresses] == ["ana@example.com", "ben@example.com"]
+    assert page.message.text().startswith(f"Saved to {target}.")
+    assert page.settings.value("messages/last_folder") == str(target.parent)
+
+
+def test_an_announcement_of_new_terms(qtbot, page: MessagesPage, db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def exec_(dialog: AnnouncementDialog) -> int:
+        dialog.show()
+        assert dialog.terms.isChecked()  # no plans in this program: only new terms can be announced
+        dialog.accept()
+        assert "Give the title." in dialog.error.text()
+        qtbot.keyClicks(dialog.title, "Terms, version 2")
+        dialog.summary.setPlainText("- No more coupon sites.")
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(AnnouncementDialog, "exec", exec_)
+    qtbot.mouseClick(page.announcement_button, Qt.MouseButton.LeftButton)
+    assert page.detail is not None and page.subject.text() == "Acme Outdoor Partners: Terms, version 2"
+    assert "- No more coupon sites." in page.body.toPlainText()
+    assert page.lists.tabText(0) == "Drafts (1)"

@@ -1,0 +1,148 @@
+"""Printed reports as a reader gets them: the PDFs' searchable text (pdftotext), pages that are not blank
+(pdftoppm), embedded fonts, sharp charts, the page size of the locale."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QLocale
+from PySide6.QtGui import QPageSize
+from test_report_helpers import FORMULA_ORDER, TODAY, assert_no_blank_page, build_world, pdf_pages, pdf_text
+
+from desktop.db import Database
+from desktop.services.report_program import program_report_data
+from desktop.services.report_review import review_data
+from desktop.services.statements import statement_data
+from desktop.views.report_html import review_html
+from desktop.views.report_render import (
+    page_size_for,
+    print_to_pdf,
+    program_document,
+    review_document,
+    statement_document,
+)
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+@pytest.fixture
+def world(db: Database) -> dict[str, int]:
+    return build_world(db)
+
+
+@pytest.fixture
+def review_pdf(db: Database, world: dict[str, int], tmp_path: Path) -> Path:
+    path = tmp_path / "review.pdf"
+    print_to_pdf(review_document(review_data(db, world["JANE"], "2026-10", today=TODAY)), path)
+    return path
+
+
+def test_the_review_reads_like_a_document(review_pdf: Path, tmp_path: Path) -> None:
+    text = pdf_text(review_pdf)
+    for expected in ("Acme Outdoor", "Performance review", "Jane Griffin (JANE)", "October 2026", "Key figures",
+                     "Program average", "September 2026", "900.00", "300.00", "+200.0 %", "500.00", "3.00 %",
+                     "Six-month trend", "1 of 2 active affiliates by revenue", "Great unboxing video",
+                     "Put the discount code", "Trail shoes", "+2% commission rate in November 2026",
+                     "Targets for November 2026", "990.00", "+10% over October 2026", "Comments",
+                     "Program manager"):  # fmt: skip
+        assert expected in text, expected
+    assert "November note" not in text  # feedback of another month
+    assert "[target" not in text
+    assert re.search(r"Revenue\s.*800\.00\s+900\.00\s+113 %\s+Met", text)  # goal, actual, reached, result
+    assert re.search(r"Clicks\s.*150\s+100\s+67 %\s+Missed", text)
+    assert 1 <= pdf_pages(review_pdf) <= 2
+    assert_no_blank_page(review_pdf, tmp_path / "pages")
+
+
+def test_affiliate_is_searchable_text_with_embedded_fonts(review_pdf: Path) -> None:
+    raw = subprocess.run(["pdftotext", str(review_pdf), "-"], check=True, capture_output=True, text=True).stdout
+    assert "active affiliates" in raw and "Affiliate" in raw  # "ffi" stays three letters: no ligature glyph
+    assert "Griffin" in raw
+    fonts = subprocess.run(["pdffonts", str(review_pdf)], check=True, capture_output=True, text=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows and all(row.split()[-5] == "yes" for row in rows), fonts  # the "emb" column
+
+
+def test_the_chart_is_printed_at_300_dpi(review_pdf: Path) -> None:
+    listing = subprocess.run(["pdfimages", "-list", str(review_pdf)], check=True, capture_output=True, text=True)
+    [image] = listing.stdout.splitlines()[2:]
+    columns = image.split()
+    assert int(columns[3]) >= 1900 and int(columns[12]) >= 290  # width in pixels, x-ppi on the page
+    assert columns[8] != "jpeg"  # line art kept lossless
+
+
+def test_the_comments_box_stays_with_its_heading(review_pdf: Path) -> None:
+    pages = pdf_pages(review_pdf)
+    found = [page for page in range(1, pages + 1) if "Comments" in pdf_text(review_pdf, page)]
+    assert found and "Program manager" in pdf_text(review_pdf, found[-1])
+
+
+def test_user_text_is_escaped_in_the_html(db: Database, world: dict[str, int]) -> None:
+    review = review_data(db, world["JANE"], "2026-10", today=TODAY)
+    html = review_html(review).html
+    assert "&quot;http://example.com&quot;" in html and '"http://example.com"' not in html
+
+
+def test_the_statement_lists_orders_commission_and_payouts(db: Database, world: dict[str, int],
+                                                            tmp_path: Path) -> None:  # fmt: skip
+    from desktop.services.metrics import DateRange
+
+    path = tmp_path / "statement.pdf"
+    data = statement_data(db, world["JANE"], DateRange.months("2026-09", "2026-10"), today=TODAY)
+    print_to_pdf(statement_document(data), path)
+    text = pdf_text(path)
+    for expected in ("Affiliate statement", "Jane Griffin (JANE)", "Sep – Oct 2026", "J-101", "J-102", FORMULA_ORDER,
+                     "J-104", "pending", "2026-10 draft", "2026-09 paid", "Target bonus", "85.00", "175.00",
+                     "Paid 2026-10-07 · PP-0915", "5 orders"):  # fmt: skip
+        assert expected in text, expected
+    assert re.search(r"J-102\s+approved\s+250\.00\s+250\.00\s+25\.00", text)
+    assert_no_blank_page(path, tmp_path / "pages")
+
+
+def test_the_statement_marks_estimates(db: Database, world: dict[str, int], tmp_path: Path) -> None:
+    path = tmp_path / "november.pdf"
+    print_to_pdf(statement_document(statement_data(db, world["JANE"], "2026-11", today=TODAY)), path)
+    text = pdf_text(path)
+    assert "J-105" in text and "24.00" in text and "estimate" in text
+    assert "No payout sheet covers this period yet" in text
+
+
+def test_the_program_report(db: Database, world: dict[str, int], tmp_path: Path) -> None:
+    path = tmp_path / "program.pdf"
+    data = program_report_data(db, "2026-10", today=TODAY)
+    assert [t.code for t in data.top] == ["JANE", "ADA", "TOM"]
+    assert (data.active_affiliates, data.selling_affiliates, len(data.charts)) == (2, 3, 4)
+    assert data.payouts is not None and data.payouts.payable == data.payouts.commission + data.payouts.bonuses
+    print_to_pdf(program_document(data), path)
+    text = pdf_text(path)
+    for expected in ("Program report", "Acme Outdoor", "October 2026", "Sales revenue", "1,900.00 of 1,500.00",
+                     "Goal met", "Top performers", "Jane Griffin", "Tom Baker", "Missed: 1 of 2 met",
+                     "Met: 1 of 1 met", "Payable (USD)", "275.00", "Charts"):  # fmt: skip
+        assert expected in text, expected
+    assert_no_blank_page(path, tmp_path / "pages")
+
+
+def test_letter_in_the_united_states_and_canada_a4_elsewhere(db: Database, world: dict[str, int],
+                                                               tmp_path: Path) -> None:  # fmt: skip
+    assert page_size_for(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)).id() == (
+        QPageSize.PageSizeId.Letter)  # fmt: skip
+    assert page_size_for(QLocale(QLocale.Language.French, QLocale.Country.Canada)).id() == QPageSize.PageSizeId.Letter
+    assert page_size_for(QLocale(QLocale.Language.German, QLocale.Country.Germany)).id() == QPageSize.PageSizeId.A4
+    path = tmp_path / "letter.pdf"
+    document = review_document(review_data(db, world["TOM"], "2026-10", today=TODAY))
+    print_to_pdf(document, path, page_size_for(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)))
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    assert "612 x 792 pts" in info
+    assert "Tom Baker" in pdf_text(path)
+
+
+def test_a_failed_print_leaves_the_old_file_alone(db: Database, world: dict[str, int], tmp_path: Path) -> None:
+    path = tmp_path / "review.pdf"
+    path.write_bytes(b"old")
+    document = review_document(review_data(db, world["TOM"], "2026-10", today=TODAY))
+    with pytest.raises(OSError):
+        print_to_pdf(document, tmp_path / "missing-folder" / "review.pdf")
+    assert path.read_bytes() == b"old"
