@@ -58,8 +58,8 @@ def test_scores_with_their_explanation(db: Database, partners: dict[str, int]) -
     assert refunds.explanation[0] == "Refunds: 30 % of sales revenue in the last 90 days (−33)"
     assert refunds.explanation[1] == "Conversion rate: not enough link sales and clicks to judge"
     flagged = scores[partners["FLAGGED"]]
-    assert (flagged.score, flagged.open_flags, flagged.confirmed_flags) == (65, 1, 1)
-    assert flagged.explanation[2] == "Fraud flags: 1 open flag and 1 confirmed flag (−35)"
+    assert (flagged.score, flagged.grade, flagged.open_flags, flagged.confirmed_flags) == (30, "poor", 1, 1)
+    assert flagged.explanation[2] == "Fraud flags: 1 open flag and 1 confirmed flag (−70)"
     rate = scores[partners["RATE"]]
     assert (rate.score, rate.conversion_rate) == (80, Decimal("0.3"))
     assert rate.explanation[1] == "Conversion rate: 30 % of 40 clicks, outside the expected 0.02 %–20 % (−20)"
@@ -70,7 +70,7 @@ def test_scores_with_their_explanation(db: Database, partners: dict[str, int]) -
 def test_many_flags_cannot_push_a_score_below_zero(db: Database, partners: dict[str, int]) -> None:
     add_flags(db, partners["REFUNDS"], *[("confirmed", "high")] * 5)
     score = quality_scores(db, [partners["REFUNDS"]], as_of=AS_OF)[partners["REFUNDS"]]
-    assert score.score == 7 and score.grade == "poor"  # 100 − 33 refunds − 60 (the most flags can take)
+    assert score.score == 0 and score.grade == "poor"  # 100 − 33 refunds − 80 (the most flags can take)
     assert quality_scores(db, []) == {}
 
 
@@ -87,7 +87,7 @@ def plan_with(db: Database, cap: str | None) -> tuple[int, int, int]:
 def test_poor_traffic_suggests_a_cap_just_above_the_best_honest_month(db: Database) -> None:
     plan, _, poor = plan_with(db, None)
     assert suggested_cap(db, plan, as_of=date(2026, 11, 15)) is None  # nobody poor: no cap needed
-    add_flags(db, poor, ("confirmed", "high"), ("confirmed", "high"))
+    add_flags(db, poor, ("confirmed", "high"))
     advice = suggested_cap(db, plan, as_of=date(2026, 11, 15))
     assert advice is not None
     assert (advice.current_cap, advice.suggested_cap, advice.direction) == (None, Decimal("400.00"), "set")

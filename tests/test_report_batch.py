@@ -11,7 +11,7 @@ from test_report_helpers import assert_no_blank_page, build_world, pdf_pages, pd
 from desktop.db import Database
 from desktop.services.errors import BadInput
 from desktop.services.reports import list_report_affiliates
-from desktop.views.report_batch import BatchResult, PdfSink, ReportBatch, prefetch
+from desktop.views.report_batch import BatchResult, PdfSink, ReportBatch
 from desktop.views.report_render import review_document
 
 WAIT = 120_000
@@ -86,7 +86,7 @@ def test_a_failing_worker_is_reported_and_cleaned_up(qtbot, db: Database, world:
     assert existing.is_dir() and list(existing.iterdir()) == []  # a folder the user had stays
 
 
-def test_the_sink_discards_and_prefetch_passes_errors_on(qapp, db: Database, world: dict[str, int],  # type: ignore[no-untyped-def]
+def test_the_sink_discards_everything(qapp, db: Database, world: dict[str, int],  # type: ignore[no-untyped-def]
                                                          tmp_path: Path) -> None:  # fmt: skip
     from desktop.services.report_review import review_data
     from test_report_helpers import TODAY
@@ -95,13 +95,3 @@ def test_the_sink_discards_and_prefetch_passes_errors_on(qapp, db: Database, wor
     sink.add(review_document(review_data(db, world["TOM"], "2026-10", today=TODAY)), "x.pdf")
     sink.discard()
     assert list(tmp_path.glob("*.pdf")) == [] and not list(tmp_path.glob(".all.pdf*"))
-
-    def broken():  # type: ignore[no-untyped-def]
-        yield 1
-        raise BadInput("the second item failed")
-
-    items = prefetch(broken())
-    assert next(items) == 1
-    with pytest.raises(BadInput, match="second item"):
-        next(items)
-    assert list(prefetch(iter(range(10)), ahead=2)) == list(range(10))

@@ -199,3 +199,26 @@ def test_a_met_targets_bonus_lands_on_the_payout_sheet(db: Database, program: di
 
         traces = list(session.scalars(select(CommissionLine.trace).where(CommissionLine.affiliate_id == jane)))
     assert any("boost" in trace and "12" in trace for trace in traces)  # the better rate, in the trace
+
+
+def test_settlement_on_both_databases(any_db: Database) -> None:
+    setup_program(any_db)
+    jane = add_affiliate(any_db, "JANE", tags=("blog",))
+    tom = add_affiliate(any_db, "TOM", tags=("blog",))
+    add_order(any_db, jane, date(2026, 9, 10), "100.00")
+    add_order(any_db, jane, date(2026, 10, 2), "130.00")
+    add_order(any_db, tom, date(2026, 10, 3), "50.00")
+    target_id = create_target(any_db, revenue("tag:blog", growth=D("0.25"), bonus=D("30.00"), reward_rate=D("0.01")),
+                              today=NOVEMBER)  # fmt: skip
+    settle_target(any_db, target_id, today=NOVEMBER)  # again: nothing doubles
+    by_code = {m.code: m for m in get_target(any_db, target_id, today=NOVEMBER).members}
+    assert (by_code["JANE"].goal, by_code["JANE"].met) == (D("125.00"), True)
+    assert (by_code["TOM"].goal, by_code["TOM"].met) == (D("0.01"), True)
+    with any_db.read() as session:
+        bonuses = sorted((a.affiliate_id, a.amount) for a in session.scalars(select(Adjustment)))
+        rates = sorted((r.affiliate_id, r.period) for r in session.scalars(select(RateReward)))
+    assert bonuses == [(jane, D("30.00")), (tom, D("30.00"))]
+    assert rates == [(jane, "2026-11"), (tom, "2026-11")]
+    delete_target(any_db, target_id)
+    with any_db.read() as session:
+        assert session.scalars(select(Adjustment)).all() == []

@@ -49,6 +49,8 @@ def test_navigation_moves_through_every_area(qtbot, window: MainWindow) -> None:
         "recruiting",
         "conversions",
         "payouts",
+        "fraud",
+        "messages",
         "plans",
         "guidelines",
         "assets",

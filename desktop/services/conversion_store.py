@@ -87,8 +87,13 @@ class ConversionStore:
         target = f"INSERT INTO conversion ({_NEW_COLUMNS}, currency, batch_id, created_at, updated_at)"
         line_target = f"INSERT INTO conversion_line ({_LINE_COLUMNS})"
         if self._json:
+            # one JSON text per batch: [[conversion values..., [[sku, product, quantity, cents], ...]], ...]
             self._insert = f"{target} SELECT {_json_values(17)}, {fixed} FROM json_each(?)"
-            self._insert_line = f"{line_target} SELECT {_json_values(6)} FROM json_each(?)"
+            self._insert_line = (
+                f"{line_target} SELECT json_extract(o.value, '$[0]'), l.key + 1, json_extract(l.value, '$[0]'), "
+                "json_extract(l.value, '$[1]'), json_extract(l.value, '$[2]'), json_extract(l.value, '$[3]') "
+                "FROM json_each(?) AS o, json_each(o.value, '$[17]') AS l"
+            )
         else:
             self._insert = f"{target} VALUES ({', '.join([mark] * 17)}, {fixed})"
             self._insert_line = f"{line_target} VALUES ({', '.join([mark] * 6)})"
@@ -128,10 +133,40 @@ class ConversionStore:
     def insert(self, records: Sequence[OrderRecord]) -> None:
         if not records:
             return
+        ids = self._reserve_ids(len(records))
+        if self._writer is not None:
+            batch = _json(
+                [
+                    (
+                        cid,
+                        r.order_id,
+                        r.type,
+                        r.stamp,
+                        r.stamp[:10],
+                        r.status,
+                        r.amount,
+                        r.refunded,
+                        r.amount - r.refunded,
+                        r.affiliate_id,
+                        r.attribution,
+                        r.detail,
+                        r.coupon,
+                        r.referral,
+                        r.visitor,
+                        r.email,
+                        r.row_hash,
+                        r.lines,
+                    )
+                    for cid, r in zip(ids, records, strict=True)
+                ]
+            )
+            self._writer.submit(self._insert, [(batch,)])
+            self._writer.submit(self._insert_line, [(batch,)])
+            return
         sqlite = self.sqlite
         rows: list[tuple[Any, ...]] = []
         lines: list[tuple[Any, ...]] = []
-        for cid, r in zip(self._reserve_ids(len(records)), records, strict=True):
+        for cid, r in zip(ids, records, strict=True):
             stamp: Any = r.stamp if sqlite else r.occurred_at
             day: Any = r.stamp[:10] if sqlite else r.occurred_at.date()
             rows.append((cid, r.order_id, r.type, stamp, day, r.status, r.amount, r.refunded, r.amount - r.refunded,
@@ -139,12 +174,8 @@ class ConversionStore:
                          r.row_hash))  # fmt: skip
             for number, (sku, product, quantity, cents) in enumerate(r.lines, 1):
                 lines.append((cid, number, sku, product, quantity, cents))
-        if self._writer is not None:
-            self._writer.submit(self._insert, [(_json(rows),)])
-            self._writer.submit(self._insert_line, [(_json(lines),)])
-        else:
-            self._run(self._insert, rows)
-            self._run(self._insert_line, lines)
+        self._run(self._insert, rows)
+        self._run(self._insert_line, lines)
 
     def update(self, changes: Sequence[tuple[StoredOrder, OrderRecord]]) -> int:
         """Apply re-imported orders; those on a paid sheet take only their status and refund. History rows made."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, case, delete, func, insert, or_, select, union
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop.db import Database
@@ -132,10 +133,16 @@ def scan_periods(
             report(done, len(chosen) + 1, f"Checking: {RULE_LABELS[name]}")
             findings.extend(rule(session, scope, settings))
     report(len(chosen), len(chosen) + 1, "Saving the flags")
-    with db.write() as session:
-        counts, ids = _store(session, findings, chosen, scope)
-        flags = [flag for part in chunks(ids) for flag in flag_summaries(session, [FraudFlag.id.in_(part)])]
-        report(len(chosen) + 1, len(chosen) + 1, "Done")  # a Cancel up to here still rolls everything back
+    for attempt in (1, 2):
+        try:
+            with db.write() as session:
+                counts, ids = _store(session, findings, chosen, scope)
+                flags = [flag for part in chunks(ids) for flag in flag_summaries(session, [FraudFlag.id.in_(part)])]
+                report(len(chosen) + 1, len(chosen) + 1, "Done")  # a Cancel up to here still rolls everything back
+            break
+        except IntegrityError:  # another scan (team mode) stored the same new flag first: store again, updating it
+            if attempt == 2:
+                raise
     flags.sort(key=lambda f: (STATES.index(f.state), -SEVERITY_RANK[f.severity], -f.raised_at.timestamp(), -f.id))
     return ScanResult(scope.periods, tuple(flags), *counts)
 

@@ -1,4 +1,4 @@
-"""Fraud rules: their settings, what a rule finds, shared helpers, and the rules that read customer e-mails."""
+"""Fraud rules: their settings, what a rule finds, the months a scan covers, and helpers the rules share."""
 
 from __future__ import annotations
 

@@ -32,9 +32,10 @@ REFUND_FREE = Decimal("0.05")  # refunds up to 5 % of revenue are normal retail 
 REFUND_WORST = Decimal("0.35")  # at 35 % the full refund deduction applies
 REFUND_POINTS = 40
 RATE_POINTS = 20
-FLAG_POINTS = {("open", "high"): 15, ("open", "medium"): 8, ("open", "low"): 3,
-               ("confirmed", "high"): 30, ("confirmed", "medium"): 20, ("confirmed", "low"): 10}  # fmt: skip
-FLAG_POINTS_MAX = 60
+# An open high flag alone makes a partner "fair", a confirmed one "poor"; dismissed flags cost nothing.
+FLAG_POINTS = {("open", "high"): 30, ("open", "medium"): 20, ("open", "low"): 8,
+               ("confirmed", "high"): 60, ("confirmed", "medium"): 40, ("confirmed", "low"): 20}  # fmt: skip
+FLAG_POINTS_MAX = 80
 GOOD, POOR = 80, 50  # scores from 80 are good, under 50 poor
 CAP_MONTHS = 3  # complete months the cap suggestion looks back on
 CAP_ROOM = Decimal("1.25")  # a suggested cap leaves good partners 25 % room to grow

@@ -26,7 +26,8 @@ class ChartImage:
 def chart_png(chart: Chart, dpi: int = PRINT_DPI) -> bytes:
     """The chart's figure as PNG bytes at `dpi` (white background, the figure's own size in inches)."""
     buffer = io.BytesIO()
-    chart.figure.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    # Fast zlib: Qt decodes the PNG and compresses the picture again for the PDF anyway.
+    chart.figure.savefig(buffer, format="png", dpi=dpi, facecolor="white", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 

@@ -209,6 +209,18 @@ def settle_target(db: Database, target_id: int, today: date | None = None) -> Se
         return settle_in(db, session, _target(session, target_id), today or program_today(session))
 
 
+def _due(session: Session, today: date) -> list[Target]:
+    """Targets whose month has ended, never settled, not frozen by an approved sheet, with someone to settle."""
+    settled = select(TargetResult.target_id).where(TargetResult.settled_at.is_not(None))
+    due = session.scalars(select(Target).where(Target.id.not_in(settled)).order_by(Target.period, Target.id))
+    return [t for t in due if has_ended(t.period, today) and not is_frozen(session, t) and members(session, t)]
+
+
+def targets_to_settle(db: Database, today: date | None = None) -> int:
+    with db.read() as session:
+        return len(_due(session, today or program_today(session)))
+
+
 def settle_due_targets(db: Database, today: date | None = None) -> list[Settlement]:
     """Settle every target whose month has ended and that was never settled (sheets already approved are skipped).
 
@@ -216,10 +228,4 @@ def settle_due_targets(db: Database, today: date | None = None) -> list[Settleme
     """
     with db.write() as session:
         today = today or program_today(session)
-        settled = select(TargetResult.target_id).where(TargetResult.settled_at.is_not(None))
-        due = session.scalars(select(Target).where(Target.id.not_in(settled)).order_by(Target.period, Target.id))
-        done = []
-        for target in list(due):
-            if has_ended(target.period, today) and not is_frozen(session, target):
-                done.append(settle_in(db, session, target, today))
-        return done
+        return [settle_in(db, session, target, today) for target in _due(session, today)]

@@ -33,7 +33,7 @@ from desktop.services.conversions_list import (
     get_conversion,
     list_conversions,
 )
-from desktop.views.conversion_table_model import COL_ORDER, ConversionTableModel
+from desktop.views.conversion_table_model import COL_DATE, COL_ORDER, COL_STATUS, COL_TYPE, ConversionTableModel
 from desktop.views.page_parts import page_title
 from desktop.views.tasks import run_with_progress
 
@@ -98,6 +98,9 @@ class ConversionsPage(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.horizontalHeader().setSectionResizeMode(COL_ORDER, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(COL_DATE, 130)
+        for column in (COL_TYPE, COL_STATUS):
+            self.table.setColumnWidth(column, 80)
         self.detail = QTextBrowser()
         self.detail.setOpenExternalLinks(False)
         splitter = QSplitter(Qt.Orientation.Horizontal)

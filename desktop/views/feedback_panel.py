@@ -58,7 +58,9 @@ class FeedbackDialog(QDialog):
         self.kind = QComboBox()
         for key, label in KIND_LABELS.items():
             self.kind.addItem(label, key)
-        self.written_on = QDateEdit(calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.written_on = QDateEdit()
+        self.written_on.setCalendarPopup(True)
+        self.written_on.setDisplayFormat("yyyy-MM-dd")
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText("What you told them or noticed. Private: it appears in their printed review.")
         self.errors = {key: FieldError() for key in ("kind", "written_on", "text")}
@@ -167,8 +169,9 @@ class FeedbackPanel(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == 2
                                         else QHeaderView.ResizeMode.ResizeToContents)  # fmt: skip
         self.empty = QLabel("No feedback yet. Praise, coaching, warnings and rewards you note here are private: "
-                            "they appear in the affiliate's printed review, never in anything sent to them.",
-                            wordWrap=True, objectName="pageSubtitle")  # fmt: skip
+                            "they appear in the affiliate's printed review, never in anything sent to them.")
+        self.empty.setWordWrap(True)
+        self.empty.setObjectName("pageSubtitle")
         self.error = FieldError()
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)

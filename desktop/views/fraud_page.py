@@ -55,6 +55,17 @@ STATE_CHOICES = (("open", "Open"), ("confirmed", "Confirmed"), ("dismissed", "Di
 Index = QModelIndex | QPersistentModelIndex
 
 
+def _label(text: str = "", *, name: str = "", style: str = "") -> QLabel:
+    """A word-wrapping label; `name` picks a style from the style sheet (pageSubtitle)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    if name:
+        label.setObjectName(name)
+    if style:
+        label.setStyleSheet(style)
+    return label
+
+
 class RowsModel(QAbstractTableModel):
     """A read-only table of frozen rows: `cells(row)` gives the texts, `keys(row)` the values to sort by."""
 
@@ -69,9 +80,6 @@ class RowsModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = tuple(rows)
         self.endResetModel()
-
-    def rows(self) -> tuple[Any, ...]:
-        return self._rows
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -148,8 +156,7 @@ class FlagDecisionDialog(QDialog):
         self.setWindowTitle(f"{'Confirm' if confirming else 'Dismiss'}: {flag.rule_label}")
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"<b>{escape(flag.affiliate_name or 'No affiliate')}</b>: {escape(flag.evidence)}",
-                                wordWrap=True))  # fmt: skip
+        layout.addWidget(_label(f"<b>{escape(flag.affiliate_name or 'No affiliate')}</b>: {escape(flag.evidence)}"))
         self.reject_orders = QRadioButton(f"Reject the orders ({detail.rejectable} of {len(detail.orders)}); "
                                           "the reason goes into their history")  # fmt: skip
         self.hold = QRadioButton(f"Hold {flag.affiliate_name or 'the affiliate'}'s payout until you release it")
@@ -160,9 +167,9 @@ class FlagDecisionDialog(QDialog):
             (self.reject_orders if detail.rejectable else self.hold).setChecked(True)
             layout.addWidget(self.reject_orders)
             if detail.on_paid_sheets:
-                layout.addWidget(QLabel(f"{detail.on_paid_sheets} of the orders are on an approved or paid payout "
+                layout.addWidget(_label(f"{detail.on_paid_sheets} of the orders are on an approved or paid payout "
                                         "sheet and stay as they are: correct them with a refund adjustment on the "
-                                        "next sheet.", wordWrap=True, objectName="pageSubtitle"))  # fmt: skip
+                                        "next sheet.", name="pageSubtitle"))  # fmt: skip
             layout.addWidget(self.hold)
         layout.addWidget(QLabel("Reason" if confirming else "Why is this a false alarm?"))
         self.reason = QLineEdit()
@@ -221,7 +228,7 @@ class FraudPage(QWidget):
         filters.addStretch(1)
         filters.addWidget(self.scan_button)
         outer.addLayout(filters)
-        self.message = QLabel(wordWrap=True)
+        self.message = _label()
         outer.addWidget(self.message)
 
         self.flags = RowsModel(("Severity", "Rule", "Affiliate", "Month", "Evidence", "State"), _flag_cells,
@@ -232,7 +239,7 @@ class FraudPage(QWidget):
             self.flag_table.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.flag_table.setColumnWidth(col, width)
         self.flag_table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show(cur))
-        self.empty = QLabel(objectName="pageSubtitle")
+        self.empty = _label(name="pageSubtitle")
         left = QWidget()
         left_box = QVBoxLayout(left)
         left_box.setContentsMargins(0, 0, 8, 0)
@@ -257,11 +264,12 @@ class FraudPage(QWidget):
         panel.setMinimumWidth(380)
         box = QVBoxLayout(panel)
         box.setContentsMargins(8, 0, 0, 0)
-        self.heading = QLabel(wordWrap=True, styleSheet="font-size: 15px; font-weight: 600;")
-        self.evidence = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.heading = _label(style="font-size: 15px; font-weight: 600;")
+        self.evidence = _label()
+        self.evidence.setTextFormat(Qt.TextFormat.PlainText)
         self.evidence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.evidence.setStyleSheet("background: #f6f8f7; border: 1px solid #dfe6e3; border-radius: 6px; padding: 8px;")
-        self.status = QLabel(objectName="pageSubtitle", wordWrap=True)
+        self.status = _label(name="pageSubtitle")
         self.orders = RowsModel(("Order", "Date", "Customer", "Amount", "Status", "Paid sheet"),
                                 lambda o: (o.order_id, f"{o.occurred_at:%Y-%m-%d}", o.customer_email or "—",
                                            format_money(o.amount, o.currency), o.status,
@@ -284,8 +292,8 @@ class FraudPage(QWidget):
     def _holds_box(self) -> QWidget:
         group = QGroupBox("Payout holds")
         box = QVBoxLayout(group)
-        hint = QLabel("A held affiliate shows as held on payout sheets and stays out of PayPal files until released.",
-                      objectName="pageSubtitle", wordWrap=True)  # fmt: skip
+        hint = _label("A held affiliate shows as held on payout sheets and stays out of PayPal files until released.",
+                      name="pageSubtitle")
         self.holds = RowsModel(("Affiliate", "Since", "Reason", "Released"),
                                lambda h: (f"{h.affiliate_name} ({h.affiliate_code})", f"{h.since:%Y-%m-%d}", h.reason,
                                           f"{h.released_at:%Y-%m-%d} by {h.released_by}" if h.released_at else "—"),
@@ -330,9 +338,9 @@ class FraudPage(QWidget):
         self.holds.set_rows(list_holds(self.db, include_released=self.show_released.isChecked()))
         self._hold_selected()
 
-    def _hold_selected(self) -> None:  # only an open hold can be released
+    def _hold_selected(self) -> None:
         hold = self.hold_table.currentIndex().data(ROW_ROLE)
-        self.release_button.setEnabled(isinstance(hold, HoldView) and hold.open)
+        self.release_button.setEnabled(isinstance(hold, HoldView) and hold.open)  # only an open hold can end
 
     def select_flag(self, flag_id: int) -> bool:
         proxy = self.flag_table.model()
@@ -347,10 +355,11 @@ class FraudPage(QWidget):
     def _show(self, index: QModelIndex) -> None:
         flag = index.data(ROW_ROLE) if index.isValid() else None
         try:
-            self._show_detail(flag_detail(self.db, flag.id) if flag else None)
-        except (ServiceError, DatabaseError) as exc:
+            detail = flag_detail(self.db, flag.id) if flag else None
+        except (ServiceError, DatabaseError) as exc:  # gone meanwhile: a rescan found its evidence gone
+            detail = None
             self._say(str(exc), error=True)
-            self._show_detail(None)
+        self._show_detail(detail)
 
     def _show_detail(self, detail: FlagDetail | None) -> None:
         self.detail = detail
@@ -413,16 +422,13 @@ class FraudPage(QWidget):
         db = self.db
 
         def done(result: Any) -> None:
-            self.scan_button.setEnabled(True)
             self._say(f"Scan finished: {len(result.open_flags)} open flags, {result.new} new, "
                       f"{result.removed} no longer found.")  # fmt: skip
             self.refresh()
 
-        def failed(exc: Exception) -> None:
-            self.scan_button.setEnabled(True)
-            self._say(f"The scan failed: {exc}", error=True)
-
         self.scan_button.setEnabled(False)
+        failed = lambda exc: self._say(f"The scan failed: {exc}", error=True)  # noqa: E731
         self.scan_task = run_with_progress(self, "Checking for fraud…", lambda progress: scan(db, progress=progress),
                                            done, failed)  # fmt: skip
-        self.scan_task.cancelled.connect(lambda: self.scan_button.setEnabled(True))
+        for signal in (self.scan_task.finished, self.scan_task.failed, self.scan_task.cancelled):
+            signal.connect(lambda *_args: self.scan_button.setEnabled(True))

@@ -26,8 +26,10 @@ from desktop.services.maintenance import backup_database
 from desktop.views.affiliates_page import AffiliatesPage
 from desktop.views.assets_page import AssetsPage
 from desktop.views.conversions_page import ConversionsPage
+from desktop.views.fraud_page import FraudPage
 from desktop.views.guidelines_page import GuidelinesPage
 from desktop.views.home_page import HomePage
+from desktop.views.messages_page import MessagesPage
 from desktop.views.payouts_page import PayoutsPage
 from desktop.views.plans_page import PlansPage
 from desktop.views.program_page import ProgramPage
@@ -43,6 +45,8 @@ PAGES: list[tuple[str, str, Callable[[Database], QWidget]]] = [
     ("recruiting", "Recruiting", RecruitingPage),
     ("conversions", "Conversions", ConversionsPage),
     ("payouts", "Payouts", PayoutsPage),
+    ("fraud", "Fraud & quality", FraudPage),
+    ("messages", "Messages", MessagesPage),
     ("plans", "Commission plans", PlansPage),
     ("guidelines", "Guidelines & terms", GuidelinesPage),
     ("assets", "Asset library", AssetsPage),

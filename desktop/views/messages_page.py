@@ -65,6 +65,17 @@ VIA = {"mail_client": "mail client", "eml": ".eml file", "html": "HTML file"}
 RECIPIENT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+def _label(text: str = "", *, name: str = "", style: str = "") -> QLabel:
+    """A word-wrapping label; `name` picks a style from the style sheet (pageSubtitle)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    if name:
+        label.setObjectName(name)
+    if style:
+        label.setStyleSheet(style)
+    return label
+
+
 def _table(headers: tuple[str, ...], stretch: int) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -92,12 +103,14 @@ class AnnouncementDialog(QDialog):
 
     def __init__(self, db: Database, parent: QWidget | None = None):
         super().__init__(parent)
-        self.db, self.message_id = db, None
+        self.db = db
+        self.message_id: int | None = None
         self.setWindowTitle("New announcement")
         self.setMinimumWidth(460)
         form = QFormLayout(self)
         self.plan, self.old_version, self.new_version = QComboBox(), QComboBox(), QComboBox()
-        self.title, self.summary = QLineEdit(placeholderText="Terms and conditions, version 3"), QPlainTextEdit()
+        self.title, self.summary = QLineEdit(), QPlainTextEdit()
+        self.title.setPlaceholderText("Terms and conditions, version 3")
         self.plan_change, self.terms = QRadioButton("A commission plan changed"), QRadioButton("New terms")
         for plan in list_plans(db):
             self.plan.addItem(plan.name, plan.id)
@@ -106,7 +119,7 @@ class AnnouncementDialog(QDialog):
         self.plan_change.setEnabled(self.plan.count() > 0)
         self.summary.setPlaceholderText("What changes, in a few lines (Markdown: - for a list)")
         self.summary.setMaximumHeight(90)
-        self.error = QLabel(wordWrap=True, styleSheet="color: #b3261e;")
+        self.error = _label(style="color: #b3261e;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Draft it")
         buttons.accepted.connect(self.accept)
@@ -116,6 +129,14 @@ class AnnouncementDialog(QDialog):
                               ("Summary", self.summary), ("", self.error), ("", buttons)):  # fmt: skip
             form.addRow(label, widget)
         self._versions()
+        self.plan_change.toggled.connect(self._mode)
+        self._mode()
+
+    def _mode(self) -> None:
+        for widget in (self.plan, self.old_version, self.new_version):
+            widget.setEnabled(self.plan_change.isChecked())
+        for other in (self.title, self.summary):
+            other.setEnabled(self.terms.isChecked())
 
     def _versions(self) -> None:
         versions = [v.version for v in get_plan(self.db, self.plan.currentData()).versions] if self.plan.count() else []
@@ -163,7 +184,7 @@ class MessagesPage(QWidget):
         self.newsletter_button = QPushButton("New newsletter")
         self.newsletter_button.setToolTip("A draft with shout-outs for the month's top performers and target achievers")
         self.announcement_button = QPushButton("New announcement…")
-        self.message = QLabel(wordWrap=True)
+        self.message = _label()
         for widget in (self.month, self.newsletter_button, self.announcement_button):
             top.addWidget(widget)
         top.addWidget(self.message, 1)
@@ -187,10 +208,11 @@ class MessagesPage(QWidget):
         panel = QWidget()
         box = QVBoxLayout(panel)
         box.setContentsMargins(8, 0, 0, 0)
-        self.state = QLabel(wordWrap=True, objectName="pageSubtitle")
-        self.subject = QLineEdit(placeholderText="Subject")
-        self.body = QPlainTextEdit(placeholderText="Write in Markdown: # heading, **bold**, - lists, [link](https://…)")
-        self.preview = QTextBrowser(openExternalLinks=True)
+        self.state = _label(name="pageSubtitle")
+        self.subject, self.body, self.preview = QLineEdit(), QPlainTextEdit(), QTextBrowser()
+        self.subject.setPlaceholderText("Subject")
+        self.body.setPlaceholderText("Write in Markdown: # heading, **bold**, - lists, [link](https://…)")
+        self.preview.setOpenExternalLinks(True)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.body, "Write")
         self.tabs.addTab(self.preview, "Preview")
@@ -206,10 +228,10 @@ class MessagesPage(QWidget):
         self.mail_button = QPushButton("Open in mail client")
         self.mail_button.setObjectName("primary")
         self.eml_button, self.html_button = QPushButton("Save .eml…"), QPushButton("Save HTML…")
-        for layout, widgets in ((people, (self.all_button, self.none_button)),
+        for layout, buttons in ((people, (self.all_button, self.none_button)),
                                 (actions, (self.save_button, self.delete_button))):  # fmt: skip
-            for widget in widgets:
-                layout.addWidget(widget)
+            for button in buttons:
+                layout.addWidget(button)
         actions.addStretch(1)
         for button in (self.eml_button, self.html_button, self.mail_button):
             actions.addWidget(button)

@@ -12,7 +12,6 @@ import os
 import queue
 import secrets
 import shutil
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -50,45 +49,6 @@ def iter_batch_data(
             yield statement_data(db, affiliate.id, period)
     else:
         raise ValueError(f"batch printing makes reviews or statements, not {kind!r}")
-
-
-def prefetch(items: Iterator[Any], ahead: int = 4) -> Iterator[Any]:
-    """The items of a Qt-free iterator, produced by a helper thread while the caller renders the previous ones (the
-    command line's batch: data and charts in the thread, documents and PDF in the main thread)."""
-    box: queue.Queue[Any] = queue.Queue(maxsize=ahead)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        box.put((True, item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            box.put((True, _DONE))
-        except BaseException as exc:  # handed to the consumer, raised there
-            box.put((False, exc))
-
-    thread = threading.Thread(target=produce, name="report-data", daemon=True)
-    thread.start()
-    try:
-        while True:
-            ok, item = box.get()
-            if not ok:
-                raise item
-            if item is _DONE:
-                return
-            yield item
-    finally:
-        stop.set()
-        with suppress(queue.Empty):
-            while True:
-                box.get_nowait()
-        thread.join(timeout=5)
 
 
 def document_for(kind: str, data: Any) -> QTextDocument:

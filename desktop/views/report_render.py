@@ -6,6 +6,7 @@ Layout and painting happen on the thread that owns the documents (the GUI thread
 
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 from collections.abc import Sequence
@@ -45,6 +46,20 @@ LETTER_TERRITORIES = (QLocale.Country.UnitedStates, QLocale.Country.Canada)  # P
 FOOTER_PROPERTY = "reportFooter"
 
 
+def spare_none_references(count: int = 2000) -> None:
+    """Work around PySide6 6.12's abi3 wheels on Python 3.11: every Qt call that returns None takes a reference to
+    None that it never got (harmless from Python 3.12 on, where None is immortal). A batch of reviews makes
+    thousands of such calls, and once None's count reaches zero the interpreter aborts ("deallocating None"), at
+    the latest on exit. Each document rendered first gives None spare references that are never given back."""
+    if sys.version_info >= (3, 12):
+        return
+    increment = ctypes.pythonapi.Py_IncRef
+    increment.argtypes = [ctypes.py_object]
+    increment.restype = None
+    for _ in range(count):
+        increment(None)
+
+
 def page_size_for(locale: QLocale | None = None) -> QPageSize:
     """Letter where people print on Letter (the United States and Canada), A4 everywhere else."""
     territory = (locale or QLocale()).territory()
@@ -78,6 +93,7 @@ def ensure_gui_application() -> QGuiApplication:
 
 
 def text_document(report: ReportHtml) -> QTextDocument:
+    spare_none_references()
     document = QTextDocument()
     document.setDefaultFont(report_font())
     document.setDocumentMargin(0)
@@ -186,6 +202,7 @@ def paint_documents(painter: QPainter, device: QPagedPaintDevice, documents: Seq
     body = QSizeF(device.width(), device.height() - footer_room)
     painted = 0
     for document in documents:
+        spare_none_references()
         _lay_out(document, device, body)
         pages = document.pageCount()
         for index in range(pages):

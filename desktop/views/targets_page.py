@@ -40,6 +40,7 @@ from desktop.services.targets_settle import (
     delete_target,
     settle_due_targets,
     settle_target,
+    targets_to_settle,
     update_target,
 )
 from desktop.views.page_parts import FieldError, page_title
@@ -172,7 +173,7 @@ class TargetsPage(QWidget):
                 self.table.setItem(row, column, item)
             self.table.setCellWidget(row, 4, progress_bar(view))
         self.table.setColumnWidth(4, 260)
-        ended = sum(1 for v in list_targets(self.db, None, today) if v.state == "ended" and not v.frozen)
+        ended = targets_to_settle(self.db, today)
         self.settle_all_button.setText(f"Settle ended targets ({ended})")
         self.settle_all_button.setEnabled(ended > 0)
         self.status.setText(f"{len(views)} target{'s' if len(views) != 1 else ''}")
