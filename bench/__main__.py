@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["startup", "engine", "affiliates_page", "import_conversions", "payouts", "metrics"]
+BENCHMARKS = ["startup", "engine", "affiliates_page", "import_conversions", "payouts", "metrics", "reviews"]
 
 
 def print_rows(rows: list[tuple[str, float, str, float]]) -> None:

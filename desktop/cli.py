@@ -56,8 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from desktop.cli_fraud import add_fraud_parsers
     from desktop.cli_payouts import add_payout_parsers
+    from desktop.cli_reports import add_report_parsers
 
     add_payout_parsers(sub)
+    add_report_parsers(sub)
     add_fraud_parsers(sub)
     sub.add_parser("check", help="check the database's integrity")
     backup = sub.add_parser("backup", help="copy the database to a file")

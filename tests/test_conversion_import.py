@@ -118,7 +118,7 @@ def test_every_problem_is_listed_with_its_line_and_the_database_is_unchanged(sho
         "bad.csv, line 8, column 'status': 'paid' is not a status",
         "bad.csv, line 11, column 'order_id': order B-8 appeared before",
         "bad.csv, line 12, column 'amount': '-5.00' is negative",
-        "bad.csv, line 13, column 'affiliate_code': 'JANE' differs from 'TOM' on line 13",
+        "bad.csv, line 14, column 'affiliate_code': 'JANE' differs from 'TOM' on line 13",
     ]
     for start in expected:
         assert any(problem.startswith(start) for problem in listed), (start, listed)
@@ -233,6 +233,18 @@ def test_reimport_is_idempotent_and_a_refund_update_keeps_history(shop: Database
         assert all(h.batch_id == result.batch_id and "october-later.csv" in (h.note or "") for h in history)
 
 
+def test_texts_reach_the_database_unchanged(shop: Database, tmp_path: Path) -> None:
+    product = 'Zelt „Alpen" 2-Personen \u26fa\U0001f3d5 — 50 % off, C:\\tmp\ttab'
+    path = generic(
+        tmp_path / "texts.csv",
+        ["Ü-1", "2026-10-03", "10.00", "1", "SKU-ß", "", "", "visitor «1»", "", "", product],
+        header=[*GENERIC, "product"],
+    )
+    import_conversions(shop, path)
+    stored = orders(shop)["Ü-1"]
+    assert stored["lines"] == [("SKU-ß", product, 1, 1000)]
+
+
 def test_a_changed_order_gets_its_new_lines(shop: Database, tmp_path: Path) -> None:
     import_conversions(
         shop, generic(tmp_path / "a.csv", ["L-1", "2026-10-03", "10.00", "", "A"], ["L-1", "", "5.00", "", "B"])
@@ -324,3 +336,30 @@ def test_an_xlsx_file_is_read_like_a_csv(shop: Database, tmp_path: Path) -> None
     assert result.summary.new == 2
     stored = orders(shop)
     assert (stored["X-1"]["amount"], stored["X-2"]["amount"]) == (1990, 25000)
+
+
+def test_blank_rows_are_skipped_and_broken_rows_reported(shop: Database, tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text(
+        "\n"
+        "order_id,occurred_at,amount\n"
+        "G-1,2026-10-03,10.00\n"
+        ",,\n"
+        "\n"
+        "G-2,2026-10-03,5.00,,\n"  # empty cells past the header are fine
+        "G-3,2026-10-03,5.00,oops\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(BadInput) as excinfo:
+        import_conversions(shop, path)
+    assert problems_of(excinfo) == [
+        "ragged.csv, line 7: the row has 4 cells but the header has only 3 columns "
+        "(is there an unquoted ',' in a value?)"
+    ]
+    path.write_text(path.read_text(encoding="utf-8").replace(",oops", ""), encoding="utf-8")
+    assert import_conversions(shop, path).summary.orders == 3
+    quote = tmp_path / "quote.csv"
+    quote.write_text('order_id,occurred_at,amount\nQ-1,2026-10-03,"10.00\nQ-2,2026-10-03,5.00\n', encoding="utf-8")
+    with pytest.raises(BadInput, match="quote.csv, line 2: a quote opened here is never closed"):
+        import_conversions(shop, quote)
+    assert preview_conversions(shop, quote).problem_count == 1

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_report_helpers import assert_no_blank_page, build_world, pdf_pages, pdf_text
+from test_report_helpers import TODAY, assert_no_blank_page, build_world, pdf_pages, pdf_text
 
 from desktop.db import Database
 from desktop.services.errors import BadInput
+from desktop.services.report_review import review_data
 from desktop.services.reports import list_report_affiliates
 from desktop.views.report_batch import BatchResult, PdfSink, ReportBatch
 from desktop.views.report_render import review_document
@@ -88,9 +89,6 @@ def test_a_failing_worker_is_reported_and_cleaned_up(qtbot, db: Database, world:
 
 def test_the_sink_discards_everything(qapp, db: Database, world: dict[str, int],  # type: ignore[no-untyped-def]
                                                          tmp_path: Path) -> None:  # fmt: skip
-    from desktop.services.report_review import review_data
-    from test_report_helpers import TODAY
-
     sink = PdfSink(tmp_path / "all.pdf", combined=True)
     sink.add(review_document(review_data(db, world["TOM"], "2026-10", today=TODAY)), "x.pdf")
     sink.discard()

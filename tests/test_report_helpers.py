@@ -135,7 +135,7 @@ def inked_share(png: Path) -> float:
     assert not image.isNull(), png
     width, height, stride = image.width(), image.height(), image.bytesPerLine()
     data = bytes(image.constBits())
-    inked = sum(1 for y in range(height) for value in data[y * stride:y * stride + width] if value < 235)
+    inked = sum(1 for y in range(height) for value in data[y * stride : y * stride + width] if value < 235)
     return inked / (width * height)
 
 

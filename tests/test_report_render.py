@@ -146,3 +146,30 @@ def test_a_failed_print_leaves_the_old_file_alone(db: Database, world: dict[str,
     with pytest.raises(OSError):
         print_to_pdf(document, tmp_path / "missing-folder" / "review.pdf")
     assert path.read_bytes() == b"old"
+
+
+def test_printing_never_lets_none_run_out_of_references(db: Database, world: dict[str, int], tmp_path: Path) -> None:
+    """PySide6 6.12.0 on Python 3.11 dropped a reference to None on every call returning None (pyproject pins it
+    out); printing many documents must not bring the interpreter to abort."""
+    import sys
+
+    document = review_document(review_data(db, world["TOM"], "2026-10", today=TODAY))
+    before = sys.getrefcount(None)
+    for index in range(3):
+        print_to_pdf(document, tmp_path / f"tom-{index}.pdf")
+    assert sys.getrefcount(None) >= before
+
+
+def test_the_printer_path_paints_the_same_pages(db: Database, world: dict[str, int], tmp_path: Path) -> None:
+    from PySide6.QtPrintSupport import QPrinter
+
+    from desktop.views.report_render import print_to_printer, report_printer
+
+    printer = report_printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)  # what "Print to file" does in the print dialog
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    documents = [review_document(review_data(db, world[code], "2026-10", today=TODAY)) for code in ("JANE", "TOM")]
+    pages = print_to_printer(printer, documents)
+    assert pages == pdf_pages(tmp_path / "printed.pdf") >= 2
+    text = pdf_text(tmp_path / "printed.pdf")
+    assert "Jane Griffin (JANE)" in text and "Tom Baker (TOM)" in text and "Page 1 of" in text

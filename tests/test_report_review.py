@@ -129,5 +129,6 @@ def test_change_text(metric: str, now: str, before: str, expected: tuple[str, bo
 
 
 def test_plain_reason_drops_the_settlement_mark() -> None:
-    assert plain_reason("Target met: Sales 8 in 2026-10 (actual 9) [target 12]") == "Target met: Sales 8 in 2026-10 (actual 9)"
+    marked = "Target met: Sales 8 in 2026-10 (actual 9) [target 12]"
+    assert plain_reason(marked) == "Target met: Sales 8 in 2026-10 (actual 9)"
     assert plain_reason("Thanks [target practice]") == "Thanks [target practice]"

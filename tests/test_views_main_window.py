@@ -35,10 +35,12 @@ def test_empty_database_opens_on_the_welcome_page(window: MainWindow) -> None:
 def test_load_demo_from_the_welcome_page(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     home = window.pages["home"]
     qtbot.mouseClick(home.welcome.demo_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
-    qtbot.waitUntil(lambda: not home.showing_welcome, timeout=10_000)  # type: ignore[attr-defined]
-    assert home.overview.title.text() == "Acme Outdoor Partners"  # type: ignore[attr-defined]
-    total = home.overview.cards["total"].value_label.text()  # type: ignore[attr-defined]
-    assert total == "60"
+    qtbot.waitUntil(lambda: not home.showing_welcome, timeout=60_000)  # type: ignore[attr-defined]
+    dashboard = home.overview  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: getattr(dashboard, "dashboard", None) is not None, timeout=60_000)
+    assert dashboard.dashboard.program_name == "Acme Outdoor Partners"
+    assert dashboard.dashboard.has_orders
+    assert dashboard.leaders.rowCount() > 0
 
 
 def test_navigation_moves_through_every_area(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -49,6 +51,8 @@ def test_navigation_moves_through_every_area(qtbot, window: MainWindow) -> None:
         "recruiting",
         "conversions",
         "payouts",
+        "targets",
+        "reports",
         "fraud",
         "messages",
         "plans",
@@ -143,3 +147,17 @@ def test_new_database_from_the_menu(qtbot, window: MainWindow, tmp_path: Path) -
     assert window.db.path == target
     assert str(target) in window.db_label.text()
     assert window.pages["home"].showing_welcome  # type: ignore[attr-defined]
+
+
+def test_qt_calls_keep_none_alive(qapp) -> None:  # type: ignore[no-untyped-def]
+    """PySide6 6.12.0 on Python 3.11 dropped a reference to None per call returning None, and the process
+    aborted after a few thousand calls. pyproject.toml excludes it; this catches a release that does it again."""
+    import sys
+
+    from PySide6.QtCore import QObject
+
+    holder = QObject()
+    before = sys.getrefcount(None)
+    for _ in range(5000):
+        holder.setObjectName("x")
+    assert sys.getrefcount(None) >= before - 10

@@ -38,7 +38,7 @@ class Conversion(Base):
     __table_args__ = (
         # Covering indexes: per-affiliate period sums read only the index.
         Index("ix_conversion_affiliate_date", "affiliate_id", "local_date", "status", "type", "net_amount"),
-        Index("ix_conversion_date", "local_date", "status", "affiliate_id", "net_amount"),
+        Index("ix_conversion_date", "local_date", "status", "type", "affiliate_id", "net_amount"),
         Index("ix_conversion_visitor", "visitor_id"),
     )
 
@@ -60,7 +60,7 @@ class Conversion(Base):
     visitor_id: Mapped[str | None] = mapped_column(String(100))
     customer_email: Mapped[str | None] = mapped_column(String(254))
     row_hash: Mapped[str] = mapped_column(String(64))  # of the imported fields: identical re-import = unchanged
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"), index=True)
     paid_sheet_id: Mapped[int | None] = mapped_column(ForeignKey("payout_sheet.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -98,6 +98,7 @@ class Click(Base):
     __table_args__ = (
         Index("ix_click_visitor_time", "visitor_id", "clicked_at"),
         Index("ix_click_affiliate_date", "affiliate_id", "local_date"),
+        Index("ix_click_date", "local_date", "affiliate_id"),
         UniqueConstraint("affiliate_id", "clicked_at", "visitor_id", name="uq_click_affiliate_id_clicked_at_visitor"),
     )
 
@@ -116,7 +117,10 @@ class DailyClicks(Base):
     """Click counts per affiliate and day, for shops that only export totals."""
 
     __tablename__ = "daily_clicks"
-    __table_args__ = (UniqueConstraint("affiliate_id", "day", name="uq_daily_clicks_affiliate_id_day"),)
+    __table_args__ = (
+        UniqueConstraint("affiliate_id", "day", name="uq_daily_clicks_affiliate_id_day"),
+        Index("ix_daily_clicks_day", "day", "affiliate_id", "clicks"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     affiliate_id: Mapped[int] = mapped_column(ForeignKey("affiliate.id", ondelete="RESTRICT"))

@@ -265,14 +265,11 @@ class _Run:
             batch_id = start_batch(session, "conversions", name, self.preset_name, self._now()).id
             note = f"re-imported from {name}"
             store = ConversionStore(session, batch_id=batch_id, now=self._now(), note=note, currency=ctx.currency)
-            try:
-                store.defer_indexes(estimate)
-                # Reads go through a second session: the database as it was, while this transaction writes.
-                with self.db.read() as lookups:
-                    self._read(lookups, reader, ahead, rows, store)
-                store.finish()
-            finally:
-                store.close()
+            store.defer_indexes(estimate)
+            # Reads go through a second session: the database as it was, while this transaction writes.
+            with self.db.read() as lookups:
+                self._read(lookups, reader, ahead, rows, store)
+            store.finish()
             ctx.take(table)
             if ctx.problem_count:
                 raise BadInput(self.problems())

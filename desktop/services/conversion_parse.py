@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import blake2b
+from operator import itemgetter
 from typing import Protocol
 
 from desktop.models import CONVERSION_STATUSES, CONVERSION_TYPES
@@ -224,31 +225,30 @@ class GenericReader:
         return self.names.get("affiliate_code", "affiliate_code")
 
     def orders(self, rows: Rows, ctx: ReadContext) -> Iterator[OrderRecord]:
-        """Orders as their last row is read; a million rows go through here, so it is written for speed."""
-        order_columns = [(slot, self.positions[key]) for slot, key in enumerate(ORDER_FIELDS) if key in self.positions]
-        no_values = [""] * len(ORDER_FIELDS)
+        """Orders as their last row is read; a million rows go through here, so it is written for speed.
+
+        Every row gets an empty cell appended: the columns the file lacks are read from there.
+        """
+        width = len(self.header)
         id_at = self.positions["order_id"]
-        amount_at, quantity_at, sku_at, product_at = (self.positions.get(key, -1) for key in LINE_FIELDS)
-        finish = _OrderFinisher(ctx, self.names, self.header).finish
+        finish = _OrderFinisher(ctx, self.names, self.header, self.positions).finish
         seen: set[str] = set()
         current: str | None = None
         raw_id = None
-        start = 0
-        values: list[str] = no_values
-        lines: list[tuple[int, list[str]]] = []
+        group: list[tuple[int, list[str]]] = []
         for line, cells in rows:
-            if cells[id_at] != raw_id:
-                raw_id = cells[id_at]
-                order_id = raw_id.strip()
+            if len(cells) == width:
+                cells.append("")
+            raw = cells[id_at]
+            if raw != raw_id:
+                raw_id = raw
+                order_id = raw.strip()
                 if order_id != current:
-                    if current is not None:
-                        record = finish(current, start, values, lines, amount_at, quantity_at, sku_at, product_at)
+                    if current:
+                        record = finish(current, group)
                         if record is not None:
                             yield record
-                    current, start, lines = order_id, line, []
-                    values = no_values.copy()
-                    for slot, index in order_columns:
-                        values[slot] = cells[index]
+                    current, group = order_id, [(line, cells)]
                     if not order_id:
                         ctx.problem(line, self.names["order_id"], "an order id is required")
                     elif order_id in seen:
@@ -256,32 +256,14 @@ class GenericReader:
                                     f"order {order_id} appeared before, apart from this row: the rows of one order "
                                     "must be next to each other")  # fmt: skip
                     seen.add(order_id)
-                    lines.append((line, cells))
                     continue
             if not current:
                 ctx.problem(line, self.names["order_id"], "an order id is required")
-            for slot, index in order_columns:
-                if cells[index]:
-                    self._merge(ctx, values, slot, index, cells[index], start, current)
-            lines.append((line, cells))
-        if current is not None:
-            record = finish(current, start, values, lines, amount_at, quantity_at, sku_at, product_at)
+            group.append((line, cells))
+        if current:
+            record = finish(current, group)
             if record is not None:
                 yield record
-
-    def _merge(
-        self, ctx: ReadContext, values: list[str], slot: int, index: int, value: str, start: int, order_id: str | None
-    ) -> None:
-        """An order field on a later row of the order: fills it when empty, is a problem when it differs."""
-        value = value.strip()
-        held = values[slot].strip()
-        if not value or value == held:
-            return
-        if held:
-            message = f"'{value}' differs from '{held}' on line {start}, in the same order {order_id}"
-            ctx.problem(start, self.header[index], message)
-        else:
-            values[slot] = value
 
 
 class _OrderFinisher:
@@ -291,7 +273,7 @@ class _OrderFinisher:
     every unusual cell goes to a slower method that explains the problem.
     """
 
-    def __init__(self, ctx: ReadContext, names: dict[str, str], header: list[str]) -> None:
+    def __init__(self, ctx: ReadContext, names: dict[str, str], header: list[str], positions: dict[str, int]) -> None:
         self.ctx = ctx
         self.checks = OrderChecks(ctx, names)
         self.names = names
@@ -299,20 +281,16 @@ class _OrderFinisher:
         self.cents = ctx.amounts.cents
         self.local = ctx.clock.local_stamped
         self.currency = ctx.currency
+        blank = len(header)  # the empty cell appended to every row
+        self.order_columns = [positions.get(key, blank) for key in ORDER_FIELDS]
+        self.order_fields = itemgetter(*self.order_columns)
+        self.line_fields = itemgetter(*(positions.get(key, blank) for key in LINE_FIELDS))
 
-    def finish(
-        self,
-        order_id: str,
-        start: int,
-        values: list[str],
-        rows: list[tuple[int, list[str]]],
-        amount_at: int,
-        quantity_at: int,
-        sku_at: int,
-        product_at: int,
-    ) -> OrderRecord | None:
-        if not order_id:
-            return None
+    def finish(self, order_id: str, rows: list[tuple[int, list[str]]]) -> OrderRecord | None:
+        start, first = rows[0]
+        values = self.order_fields(first)
+        if len(rows) > 1:
+            values = self._merged(order_id, rows, values)
         when_text, type_text, currency, referral, coupon, visitor, email, status_text, refund_text = map(
             str.strip, values
         )
@@ -320,25 +298,24 @@ class _OrderFinisher:
         status = status_text.lower() if status_text else "approved"
         if kind not in CONVERSION_TYPES or status not in CONVERSION_STATUSES:
             self._bad_kind(start, kind, type_text, status, status_text)
-        cents_of = self.cents
+        cents_of, line_fields = self.cents, self.line_fields
         amount = 0
         lines = []
         for line, cells in rows:
-            text = cells[amount_at] if amount_at >= 0 else ""
+            text, quantity_text, sku, product = line_fields(cells)
             try:
                 cents = cents_of(text)
             except ValueError as exc:
                 cents = self._bad_amount(line, text, kind, exc)
             if cents < 0:
                 cents = self._bad_amount(line, text, kind, None)
-            quantity_text = cells[quantity_at] if quantity_at >= 0 else ""
             quantity = 1 if quantity_text == "1" or not quantity_text else self._quantity(line, quantity_text)
-            sku = cells[sku_at].strip() or None if sku_at >= 0 else None
-            if sku is not None and len(sku) > 100:
-                self.checks.text(line, "sku", sku)
-            product = product_name(cells[product_at]) if product_at >= 0 else None
+            if sku:
+                sku = sku.strip()
+                if len(sku) > 100:
+                    self.checks.text(line, "sku", sku)
             amount += cents
-            lines.append((sku, product, quantity, cents))
+            lines.append((sku or None, product_name(product) if product else None, quantity, cents))
         try:
             when: tuple[datetime, str] | None = self.local(when_text)
         except ValueError as exc:
@@ -355,6 +332,23 @@ class _OrderFinisher:
             refunded = self.checks.refund(start, status, amount, refunded)
         return make_record(order_id, start, kind, when, self.currency, status, amount, refunded or 0,
                            coupon or None, referral or None, visitor or None, email or None, lines)  # fmt: skip
+
+    def _merged(self, order_id: str, rows: list[tuple[int, list[str]]], values: tuple[str, ...]) -> tuple[str, ...]:
+        """The order's fields over all its rows: a later row fills an empty one, and may not differ."""
+        merged = [value.strip() for value in values]
+        start = rows[0][0]
+        for line, cells in rows[1:]:
+            for slot, value in enumerate(self.order_fields(cells)):
+                value = value.strip()
+                if not value or value == merged[slot]:
+                    continue
+                if merged[slot]:
+                    column = self.header[self.order_columns[slot]]
+                    message = f"'{value}' differs from '{merged[slot]}' on line {start}, in the same order {order_id}"
+                    self.ctx.problem(line, column, message)
+                else:
+                    merged[slot] = value
+        return tuple(merged)
 
     def _bad_kind(self, start: int, kind: str, type_text: str, status: str, status_text: str) -> None:
         if kind not in CONVERSION_TYPES:

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import getpass
-import json
-import queue
 import re
-import sys
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Index, Table, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from desktop.models import Conversion, ImportBatch
@@ -65,9 +60,7 @@ class ConversionStore:
     """Bulk statements in the caller's write transaction (Money columns hold integer cents), a batch per call.
 
     They bypass the ORM on purpose: a million-line file would otherwise build a million objects. Times are
-    written as SQLAlchemy writes them on SQLite, so ORM queries and SQL comparisons see one format. On SQLite
-    new orders travel as one JSON text per batch to a second thread, whose INSERT ... SELECT FROM json_each
-    runs inside SQLite without Python's lock, while the reading thread goes on with the file.
+    written as SQLAlchemy writes them on SQLite, so ORM queries and SQL comparisons see one format.
     """
 
     def __init__(self, session: Session, *, batch_id: int, now: datetime, note: str, currency: str) -> None:
@@ -80,24 +73,12 @@ class ConversionStore:
         self._note = note
         self._next_id = 0
         self._deferred: list[Index] = []
-        self._json = self.sqlite and _has_json(self.conn) and not __import__("os").environ.get("PLAIN")
-        self._writer = _Writer(self.conn.connection.driver_connection) if self._json else None
         # the fixed values are ours (an id, a validated currency code, our clock), never the file's
         fixed = f"'{currency}', {int(batch_id)}, '{self._now}', '{self._now}'"
         target = f"INSERT INTO conversion ({_NEW_COLUMNS}, currency, batch_id, created_at, updated_at)"
         line_target = f"INSERT INTO conversion_line ({_LINE_COLUMNS})"
-        if self._json:
-            # one JSON text per batch: [[conversion values..., [[sku, product, quantity, cents], ...]], ...]
-            self._insert = f"{target} SELECT {_json_values(17)}, {fixed} FROM json_each(?)"
-            self._insert_line = (
-                f"{line_target} SELECT json_extract(o.value, '$[0]'), l.key + 1, json_extract(l.value, '$[0]'), "
-                "json_extract(l.value, '$[1]'), json_extract(l.value, '$[2]'), json_extract(l.value, '$[3]') "
-                "FROM json_each(?) AS o, json_each(o.value, '$[17]') AS l"
-            )
-        else:
-            self._insert = f"{target} VALUES ({', '.join([mark] * 17)}, {fixed})"
-            self._insert_line = f"{line_target} VALUES ({', '.join([mark] * 6)})"
-        self._plain_insert_line = f"{line_target} VALUES ({', '.join([mark] * 6)})"
+        self._insert = f"{target} VALUES ({', '.join([mark] * 17)}, {fixed})"
+        self._insert_line = f"{line_target} VALUES ({', '.join([mark] * 6)})"
         self._delete_lines = f"DELETE FROM conversion_line WHERE conversion_id = {mark}"
         sets = ", ".join(f"{name.strip()} = {mark}" for name in _NEW_COLUMNS.split(",")[2:])
         self._update = (
@@ -134,35 +115,6 @@ class ConversionStore:
         if not records:
             return
         ids = self._reserve_ids(len(records))
-        if self._writer is not None:
-            batch = _json(
-                [
-                    (
-                        cid,
-                        r.order_id,
-                        r.type,
-                        r.stamp,
-                        r.stamp[:10],
-                        r.status,
-                        r.amount,
-                        r.refunded,
-                        r.amount - r.refunded,
-                        r.affiliate_id,
-                        r.attribution,
-                        r.detail,
-                        r.coupon,
-                        r.referral,
-                        r.visitor,
-                        r.email,
-                        r.row_hash,
-                        r.lines,
-                    )
-                    for cid, r in zip(ids, records, strict=True)
-                ]
-            )
-            self._writer.submit(self._insert, [(batch,)])
-            self._writer.submit(self._insert_line, [(batch,)])
-            return
         sqlite = self.sqlite
         rows: list[tuple[Any, ...]] = []
         lines: list[tuple[Any, ...]] = []
@@ -203,31 +155,19 @@ class ConversionStore:
                 history.append((old.id, old.status, r.status, old.refunded, r.refunded, now, note))
         self._run(self._delete_lines, [(row[-1],) for row in full])
         self._run(self._update, full)
-        self._run(self._plain_insert_line, lines)
+        self._run(self._insert_line, lines)
         self._run(self._update_paid, paid)
         self._run(self._history, history)
         return len(history)
 
     def finish(self) -> None:
-        """Wait for the last statements and build the deferred indexes."""
-        if self._writer is not None:
-            self._writer.wait()
+        """Build the deferred indexes."""
         for index in self._deferred:
             index.create(self.conn)
         self._deferred = []
 
-    def close(self) -> None:
-        """Stop the second thread: after its last statement, or at once when the import failed or was cancelled."""
-        if self._writer is not None:
-            self._writer.stop(discard=sys.exc_info()[0] is not None)
-            self._writer = None
-
     def _run(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        if self._writer is not None:
-            self._writer.submit(sql, rows)
-        else:
+        if rows:
             self.conn.exec_driver_sql(sql, rows)
 
     def _reserve_ids(self, count: int) -> list[int]:
@@ -239,72 +179,6 @@ class ConversionStore:
             return list(range(first, first + count))
         sql = "SELECT nextval(pg_get_serial_sequence('conversion', 'id')) FROM generate_series(1, %s)"
         return [row[0] for row in self.conn.exec_driver_sql(sql, (count,))]
-
-
-def _json_values(count: int) -> str:
-    return ", ".join(f"json_extract(value, '$[{index}]')" for index in range(count))
-
-
-def _json(rows: list[tuple[Any, ...]]) -> str:
-    # Plain UTF-8 (no \u escapes): SQLite's JSON reader then has nothing to decode. Values are str, int or None.
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-
-
-def _has_json(conn: Any) -> bool:
-    try:
-        return conn.exec_driver_sql("SELECT json_extract('[7]', '$[0]')").scalar() == 7
-    except DBAPIError:  # an SQLite built without JSON1: plain executemany then
-        return False
-
-
-class _Writer(threading.Thread):
-    """Runs executemany statements in order on the transaction's own connection, one at a time.
-
-    The reading thread does not use that connection until wait() returns; a failed statement is raised again
-    on the reading thread at its next hand-over.
-    """
-
-    def __init__(self, connection: Any) -> None:
-        super().__init__(name="conversion-writer", daemon=True)
-        self._connection = connection
-        self._jobs: queue.Queue[tuple[str, list[tuple[Any, ...]]] | None] = queue.Queue(maxsize=4)
-        self._discard = False
-        self.error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        cursor = self._connection.cursor()
-        try:
-            while True:
-                job = self._jobs.get()
-                try:
-                    if job is None:
-                        return
-                    if self.error is None and not self._discard:
-                        cursor.executemany(*job)
-                except BaseException as exc:  # handed to the reading thread, which raises it
-                    self.error = exc
-                finally:
-                    self._jobs.task_done()
-        finally:
-            cursor.close()
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            raise self.error
-
-    def submit(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        self._raise()
-        self._jobs.put((sql, rows))
-
-    def wait(self) -> None:
-        self._jobs.join()
-        self._raise()
-
-    def stop(self, *, discard: bool) -> None:
-        self._discard = discard
-        self._jobs.put(None)
-        self.join()
 
 
 def start_batch(session: Session, kind: str, file: str, preset: str, now: datetime) -> ImportBatch:

@@ -81,9 +81,21 @@ class AmountReader:
         self.convention = convention
         self._match = _AMOUNT[convention.separator].fullmatch
         self._separator = convention.separator
+        self._seen: dict[str, int] = {}
+
+    CACHE_SIZE = 50_000  # prices repeat: a shop has a few hundred
 
     def cents(self, text: str) -> int:
         """The amount in cents; ValueError with a message for the user when it isn't one."""
+        known = self._seen.get(text)
+        if known is None:
+            known = self._read(text)
+            if len(self._seen) >= self.CACHE_SIZE:
+                self._seen.clear()
+            self._seen[text] = known
+        return known
+
+    def _read(self, text: str) -> int:
         whole, mark, decimals = text.partition(self._separator)
         if whole.isdigit() and whole.isascii() and (not mark or (decimals.isdigit() and len(decimals) <= 2)):
             # the common "1234.50": plain digits, no sign, no thousands separator

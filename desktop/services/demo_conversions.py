@@ -77,18 +77,15 @@ def load_demo_conversions(
         _insert_clicks(session, clicks, batch.id)
         _insert_clicks(session, maker.noise(random.Random(seed + 1)), batch.id)
         store = ConversionStore(session, batch_id=batch.id, now=now, note="demo", currency=settings.currency)
-        try:
-            for first in range(0, len(orders), BATCH):
-                chunk = orders[first : first + BATCH]
-                for r in chunk:
-                    r.attribution, r.affiliate_id, r.detail = attributor.decide(
-                        r.coupon, r.referral, r.visitor, r.occurred_at, index
-                    )
-                store.insert(chunk)
-                report(first + len(chunk), len(orders), "Writing demo orders")
-            store.finish()
-        finally:
-            store.close()
+        for first in range(0, len(orders), BATCH):
+            chunk = orders[first : first + BATCH]
+            for r in chunk:
+                r.attribution, r.affiliate_id, r.detail = attributor.decide(
+                    r.coupon, r.referral, r.visitor, r.occurred_at, index
+                )
+            store.insert(chunk)
+            report(first + len(chunk), len(orders), "Writing demo orders")
+        store.finish()
         batch.rows = batch.new = len(orders)
     return len(orders)
 

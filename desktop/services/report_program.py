@@ -151,4 +151,3 @@ def program_report_data(db: Database, period: str, today: date | None = None) ->
         payouts=_payouts(db, period),
         charts=tuple(chart_image(chart) for chart in charts),
     )
-

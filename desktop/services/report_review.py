@@ -207,9 +207,7 @@ class ReviewContext:
         return self.months.get(period, {}).get(affiliate_id, Metrics())
 
 
-def review_context(
-    db: Database, period: str, affiliate_ids: Sequence[int], today: date | None = None
-) -> ReviewContext:
+def review_context(db: Database, period: str, affiliate_ids: Sequence[int], today: date | None = None) -> ReviewContext:
     """Load the month's program numbers, targets and trend months once for the affiliates to review."""
     period = check_period(period)
     settings = get_program(db)

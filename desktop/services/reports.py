@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -12,7 +13,6 @@ from desktop.services.errors import BadInput
 from desktop.services.metrics import DateRange
 from desktop.services.report_program import ProgramReportData, program_report_data
 from desktop.services.report_review import ReviewData, iter_reviews, period_label, review_data
-from desktop.services.statement_xlsx import export_statement_xlsx
 from desktop.services.statements import StatementData, statement_data
 
 REPORT_KINDS = {
@@ -51,9 +51,10 @@ def affiliate_by_code(db: Database, code: str) -> AffiliateChoice:
     wanted = (code or "").strip()
     query = select(Affiliate.id, Affiliate.code, Affiliate.name, Affiliate.status)
     with db.read() as session:
-        row = session.execute(query.where(Affiliate.code == wanted)).first() or session.execute(
-            query.where(func.lower(Affiliate.code) == wanted.lower())
-        ).first()
+        row = (
+            session.execute(query.where(Affiliate.code == wanted)).first()
+            or session.execute(query.where(func.lower(Affiliate.code) == wanted.lower())).first()
+        )
     if row is None:
         raise BadInput(f"There is no affiliate with the code {wanted!r}")
     return AffiliateChoice(*row)
@@ -67,6 +68,13 @@ def period_key(period: str | DateRange) -> str:
         first, last = period.periods[0], period.periods[-1]
         return first if first == last else f"{first}-to-{last}"
     return f"{period.start.isoformat()}-to-{period.end.isoformat()}"
+
+
+def export_statement_xlsx(db: Database, affiliate_id: int, period: str | DateRange, path: Path | str) -> Path:
+    """The statement as an Excel workbook (openpyxl loads only when someone exports)."""
+    from desktop.services.statement_xlsx import export_statement_xlsx as export
+
+    return export(db, affiliate_id, period, path)
 
 
 def report_file_name(kind: str, period: str, code: str | None = None, suffix: str = ".pdf") -> str:

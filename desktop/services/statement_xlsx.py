@@ -124,6 +124,7 @@ def _summary(wb: Workbook, data: StatementData) -> None:
     out.put(["Money", "Amount"], bold=True)
     money: list[tuple[str, Decimal]] = [
         ("Commission on the orders", data.commission_total),
+        ("Cut by the plan's cap", -data.over_cap_total),
         ("of which estimated (not yet on a payout sheet)", data.estimated_total),
         ("Bonuses", data.bonuses_total),
         ("Adjustments", data.adjustments_total),

@@ -135,6 +135,11 @@ class StatementData:
         return sum((o.commission for o in self.orders if o.commission is not None and o.estimated), ZERO)
 
     @property
+    def over_cap_total(self) -> Decimal:
+        """What the plan's cap cut from the commission on the payout sheets of the range."""
+        return sum((p.over_cap for p in self.payouts), ZERO)
+
+    @property
     def bonuses_total(self) -> Decimal:
         return sum((a.amount for a in self.adjustments if a.kind in BONUS_KINDS), ZERO)
 
@@ -151,9 +156,7 @@ def as_range(period: str | DateRange) -> DateRange:
     return period if isinstance(period, DateRange) else DateRange.month(check_period(period))
 
 
-def _sheet_commissions(
-    session: Session, affiliate_id: int, rng: DateRange
-) -> dict[int, tuple[Decimal, str, str]]:
+def _sheet_commissions(session: Session, affiliate_id: int, rng: DateRange) -> dict[int, tuple[Decimal, str, str]]:
     """Commission per order from the payout sheets' lines, with the sheet it is on."""
     c, cl, sheet = Conversion, CommissionLine, PayoutSheet
     query = (
@@ -178,8 +181,17 @@ def _estimates(db: Database, session: Session, affiliate_id: int, rng: DateRange
     for period in rng.periods:
         month = DateRange.month(period)
         query = (
-            select(c.id, c.order_id, c.occurred_at, c.type, cents(c.net_amount), line.line_no, line.sku,
-                   line.quantity, cents(line.amount))  # fmt: skip
+            select(
+                c.id,
+                c.order_id,
+                c.occurred_at,
+                c.type,
+                cents(c.net_amount),
+                line.line_no,
+                line.sku,
+                line.quantity,
+                cents(line.amount),
+            )  # fmt: skip
             .outerjoin(line, line.conversion_id == c.id)
             .where(c.affiliate_id == affiliate_id, c.status == "approved", c.local_date.between(month.start, month.end))
             .where(~select(CommissionLine.id).where(CommissionLine.conversion_id == c.id).exists())

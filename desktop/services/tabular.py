@@ -12,9 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from openpyxl import load_workbook
-from openpyxl.styles.numbers import is_datetime
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 # A declared total above this is refused before openpyxl sees the archive (zip bombs). Python's zipfile never
 # inflates a member past its declared size, so checking the declared sizes is enough.
@@ -360,9 +357,13 @@ class _XlsxSource:
             _check_archive(self._handle, name)
             try:
                 # A file object, not the path: openpyxl refuses paths whose suffix it does not know.
+                from openpyxl import load_workbook  # here, not at import: it costs start-up time
+
                 self._workbook = load_workbook(self._handle, read_only=True, data_only=True)
             except Exception as exc:  # openpyxl raises anything from KeyError to XML errors on bad input
                 raise _fail(name, f"cannot be read as an Excel workbook ({exc})") from exc
+            from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
             worksheets = [ws for ws in self._workbook.worksheets if isinstance(ws, ReadOnlyWorksheet)]
             if sheet is not None:
                 chosen = next((ws for ws in worksheets if ws.title == sheet), None)
@@ -423,6 +424,8 @@ def _cell_text(cell: Any) -> str:
 
 
 def _is_date_only_format(number_format: str | None) -> bool:
+    from openpyxl.styles.numbers import is_datetime
+
     return bool(number_format) and is_datetime(number_format) == "date"
 
 

@@ -1,10 +1,9 @@
-"""Home: the welcome page of an empty database, the program at a glance once there is data."""
+"""Home: the welcome page of an empty database, the dashboard once there is data."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -15,8 +14,8 @@ from PySide6.QtWidgets import (
 
 from desktop.db import Database
 from desktop.services.maintenance import is_empty
-from desktop.services.overview import get_overview
-from desktop.views.page_parts import Card, page_title
+from desktop.views.dashboard_page import DashboardPage
+from desktop.views.page_parts import page_title
 
 
 class WelcomePanel(QWidget):
@@ -74,48 +73,6 @@ class WelcomePanel(QWidget):
         return button
 
 
-class OverviewPanel(QWidget):
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
-        self.title = QLabel()
-        self.title.setObjectName("pageTitle")
-        self.goal = QLabel()
-        self.goal.setObjectName("pageSubtitle")
-        layout.addWidget(self.title)
-        layout.addWidget(self.goal)
-        grid = QGridLayout()
-        self.cards = {
-            "active": Card("Active affiliates"),
-            "pipeline": Card("In the pipeline (prospects, applicants, screening)"),
-            "paused": Card("Paused"),
-            "total": Card("Partners on file"),
-        }
-        for index, card in enumerate(self.cards.values()):
-            grid.addWidget(card, 0, index)
-        layout.addSpacing(12)
-        layout.addLayout(grid)
-        self.statuses = QLabel()
-        self.statuses.setWordWrap(True)
-        layout.addSpacing(12)
-        layout.addWidget(self.statuses)
-        layout.addStretch(1)
-
-    def show_overview(self, db: Database) -> None:
-        overview = get_overview(db)
-        counts = overview.affiliates_by_status
-        self.title.setText(overview.program.name)
-        self.goal.setText(
-            f"North Star — {overview.goal_text} · {overview.program.currency} · {overview.program.timezone}"
-        )
-        self.cards["active"].set_value(f"{counts['active']:,}")
-        self.cards["pipeline"].set_value(f"{overview.in_pipeline:,}")
-        self.cards["paused"].set_value(f"{counts['paused']:,}")
-        self.cards["total"].set_value(f"{overview.total_affiliates:,}")
-        self.statuses.setText("By status: " + ", ".join(f"{status} {n:,}" for status, n in counts.items()))
-
-
 class HomePage(QWidget):
     title = "Home"
 
@@ -124,7 +81,7 @@ class HomePage(QWidget):
         self.db = db
         self.stack = QStackedWidget()
         self.welcome = WelcomePanel()
-        self.overview = OverviewPanel()
+        self.overview = DashboardPage(db)
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.overview)
         layout = QVBoxLayout(self)
@@ -139,5 +96,5 @@ class HomePage(QWidget):
         if is_empty(self.db):
             self.stack.setCurrentWidget(self.welcome)
         else:
-            self.overview.show_overview(self.db)
             self.stack.setCurrentWidget(self.overview)
+            self.overview.refresh()

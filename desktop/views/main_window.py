@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
@@ -21,37 +22,44 @@ from PySide6.QtWidgets import (
 
 from desktop import __version__
 from desktop.db import Database, DatabaseError, InstanceLock, open_database
-from desktop.services.demo import load_full_demo
 from desktop.services.maintenance import backup_database
-from desktop.views.affiliates_page import AffiliatesPage
-from desktop.views.assets_page import AssetsPage
-from desktop.views.conversions_page import ConversionsPage
-from desktop.views.fraud_page import FraudPage
-from desktop.views.guidelines_page import GuidelinesPage
-from desktop.views.home_page import HomePage
-from desktop.views.messages_page import MessagesPage
-from desktop.views.payouts_page import PayoutsPage
-from desktop.views.plans_page import PlansPage
-from desktop.views.program_page import ProgramPage
-from desktop.views.recruiting_page import RecruitingPage
 from desktop.views.tasks import run_with_progress
 
 MAX_RECENT = 8
 
-# (key, navigation label, page class). An area is listed here only once it works.
-PAGES: list[tuple[str, str, Callable[[Database], QWidget]]] = [
-    ("home", "Home", HomePage),
-    ("affiliates", "Affiliates", AffiliatesPage),
-    ("recruiting", "Recruiting", RecruitingPage),
-    ("conversions", "Conversions", ConversionsPage),
-    ("payouts", "Payouts", PayoutsPage),
-    ("fraud", "Fraud & quality", FraudPage),
-    ("messages", "Messages", MessagesPage),
-    ("plans", "Commission plans", PlansPage),
-    ("guidelines", "Guidelines & terms", GuidelinesPage),
-    ("assets", "Asset library", AssetsPage),
-    ("program", "Program", ProgramPage),
+# (key, navigation label, "module:class"). An area is listed here only once it works. Pages are imported and
+# built the first time they are shown, so the window opens without loading every area's code.
+PAGES: list[tuple[str, str, str]] = [
+    ("home", "Home", "desktop.views.home_page:HomePage"),
+    ("affiliates", "Affiliates", "desktop.views.affiliates_page:AffiliatesPage"),
+    ("recruiting", "Recruiting", "desktop.views.recruiting_page:RecruitingPage"),
+    ("conversions", "Conversions", "desktop.views.conversions_page:ConversionsPage"),
+    ("payouts", "Payouts", "desktop.views.payouts_page:PayoutsPage"),
+    ("targets", "Targets", "desktop.views.targets_page:TargetsPage"),
+    ("reports", "Reports", "desktop.views.reports_page:ReportsPage"),
+    ("fraud", "Fraud & quality", "desktop.views.fraud_page:FraudPage"),
+    ("messages", "Messages", "desktop.views.messages_page:MessagesPage"),
+    ("plans", "Commission plans", "desktop.views.plans_page:PlansPage"),
+    ("guidelines", "Guidelines & terms", "desktop.views.guidelines_page:GuidelinesPage"),
+    ("assets", "Asset library", "desktop.views.assets_page:AssetsPage"),
+    ("program", "Program", "desktop.views.program_page:ProgramPage"),
 ]
+
+
+class LazyPages(Mapping[str, QWidget]):
+    """`window.pages[key]`: the page, built on first use."""
+
+    def __init__(self, window: MainWindow):
+        self._window = window
+
+    def __getitem__(self, key: str) -> QWidget:
+        return self._window.page(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(key for key, _label, _where in PAGES)
+
+    def __len__(self) -> int:
+        return len(PAGES)
 
 
 class MainWindow(QMainWindow):
@@ -100,25 +108,42 @@ class MainWindow(QMainWindow):
             widget = self.stack.widget(0)
             self.stack.removeWidget(widget)
             widget.deleteLater()
-        self.pages: dict[str, QWidget] = {}
-        for key, label, factory in PAGES:
-            page = factory(self.db)
-            self.pages[key] = page
-            self.stack.addWidget(page)
+        self._built: dict[str, QWidget] = {}
+        self.pages = LazyPages(self)
+        for key, label, _where in PAGES:
+            self.stack.addWidget(QWidget())  # stands in until the page is first shown
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.navigation.addItem(item)
-        home = self.pages["home"]
-        assert isinstance(home, HomePage)
-        home.welcome.load_demo_requested.connect(self.load_demo)
-        home.welcome.setup_requested.connect(lambda: self.show_page("program"))
-        home.welcome.import_requested.connect(self.import_affiliates)
-        program = self.pages["program"]
-        assert isinstance(program, ProgramPage)
-        program.saved.connect(self.refresh_all)
         self.navigation.blockSignals(False)
         self.db_label.setText(f"Database: {self.db.display_name}")
         self.show_page("home")
+
+    def page(self, key: str) -> QWidget:
+        """The page for `key`, imported and built the first time it is needed."""
+        built = self._built.get(key)
+        if built is not None:
+            return built
+        index = [k for k, _label, _where in PAGES].index(key)
+        module_name, class_name = PAGES[index][2].split(":")
+        page_class = getattr(importlib.import_module(module_name), class_name)
+        page: QWidget = page_class(self.db)
+        placeholder = self.stack.widget(index)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        if current == index:
+            self.stack.setCurrentIndex(index)
+        self._built[key] = page
+        if key == "home":
+            welcome = page.welcome  # type: ignore[attr-defined]
+            welcome.load_demo_requested.connect(self.load_demo)
+            welcome.setup_requested.connect(lambda: self.show_page("program"))
+            welcome.import_requested.connect(self.import_affiliates)
+        elif key == "program":
+            page.saved.connect(self.refresh_all)  # type: ignore[attr-defined]
+        return page
 
     def page_keys(self) -> list[str]:
         return [self.navigation.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.navigation.count())]
@@ -136,7 +161,7 @@ class MainWindow(QMainWindow):
     def _on_navigate(self, row: int) -> None:
         if row < 0:
             return
-        page = self.stack.widget(row)
+        page = self.page(PAGES[row][0])
         refresh = getattr(page, "refresh", None)
         if refresh is not None:
             refresh()
@@ -276,14 +301,15 @@ class MainWindow(QMainWindow):
         def failed(exc: Exception) -> None:
             QMessageBox.warning(self, "Demo data", str(exc))
 
+        from desktop.services.demo import load_full_demo
+
         self.demo_task = run_with_progress(
             self, "Loading demo data…", lambda progress: load_full_demo(db, progress=progress), done, failed
         )
 
     def import_affiliates(self) -> None:
-        page = self.pages["affiliates"]
-        assert isinstance(page, AffiliatesPage)
-        if page.import_file():
+        page = self.page("affiliates")
+        if page.import_file():  # type: ignore[attr-defined]
             self.show_page("affiliates")
 
     def about(self) -> None:

@@ -120,6 +120,7 @@ class PdfSink:
                 with suppress(OSError):
                     self.target.rmdir()  # only when empty
 
+
 @dataclass(frozen=True)
 class BatchResult:
     paths: tuple[Path, ...]

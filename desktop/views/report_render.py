@@ -6,11 +6,11 @@ Layout and painting happen on the thread that owns the documents (the GUI thread
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QLocale, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
@@ -46,20 +46,6 @@ LETTER_TERRITORIES = (QLocale.Country.UnitedStates, QLocale.Country.Canada)  # P
 FOOTER_PROPERTY = "reportFooter"
 
 
-def spare_none_references(count: int = 2000) -> None:
-    """Work around PySide6 6.12's abi3 wheels on Python 3.11: every Qt call that returns None takes a reference to
-    None that it never got (harmless from Python 3.12 on, where None is immortal). A batch of reviews makes
-    thousands of such calls, and once None's count reaches zero the interpreter aborts ("deallocating None"), at
-    the latest on exit. Each document rendered first gives None spare references that are never given back."""
-    if sys.version_info >= (3, 12):
-        return
-    increment = ctypes.pythonapi.Py_IncRef
-    increment.argtypes = [ctypes.py_object]
-    increment.restype = None
-    for _ in range(count):
-        increment(None)
-
-
 def page_size_for(locale: QLocale | None = None) -> QPageSize:
     """Letter where people print on Letter (the United States and Canada), A4 everywhere else."""
     territory = (locale or QLocale()).territory()
@@ -93,7 +79,6 @@ def ensure_gui_application() -> QGuiApplication:
 
 
 def text_document(report: ReportHtml) -> QTextDocument:
-    spare_none_references()
     document = QTextDocument()
     document.setDefaultFont(report_font())
     document.setDocumentMargin(0)
@@ -202,7 +187,6 @@ def paint_documents(painter: QPainter, device: QPagedPaintDevice, documents: Seq
     body = QSizeF(device.width(), device.height() - footer_room)
     painted = 0
     for document in documents:
-        spare_none_references()
         _lay_out(document, device, body)
         pages = document.pageCount()
         for index in range(pages):
@@ -257,14 +241,21 @@ def print_to_printer(printer: QPagedPaintDevice, documents: Sequence[QTextDocume
         painter.end()
 
 
-def preview(documents: Sequence[QTextDocument], parent: QWidget | None = None) -> int:
-    """Open the print preview of the documents (the user prints from there); the dialog's result."""
-    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+def report_printer() -> Any:
+    """A high-resolution QPrinter set up like the PDFs: the locale's paper, the reports' margins."""
+    from PySide6.QtPrintSupport import QPrinter
 
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setPageLayout(QPageLayout(page_size_for(), QPageLayout.Orientation.Portrait, MARGINS_MM,
                                       QPageLayout.Unit.Millimeter))  # fmt: skip
-    dialog = QPrintPreviewDialog(printer, parent)
+    return printer
+
+
+def preview(documents: Sequence[QTextDocument], parent: QWidget | None = None) -> int:
+    """Open the print preview of the documents (the user prints from there); the dialog's result."""
+    from PySide6.QtPrintSupport import QPrintPreviewDialog
+
+    dialog = QPrintPreviewDialog(report_printer(), parent)
     dialog.setWindowTitle("Print preview")
     dialog.paintRequested.connect(lambda target: print_to_printer(target, documents))
     return dialog.exec()

@@ -47,6 +47,7 @@ from desktop.views.report_render import (
     print_to_pdf,
     print_to_printer,
     program_document,
+    report_printer,
     statement_document,
 )
 from desktop.views.tasks import ProgressFn, Task, run_with_progress
@@ -69,6 +70,7 @@ class ReportsPage(QWidget):
         layout.addWidget(page_title("Reports", "Performance reviews to hand over, statements to send to affiliates "
                                     "and the program report: preview, print, or save as PDF."))  # fmt: skip
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.kind = QComboBox()
         for key, label in REPORT_KINDS.items():
             self.kind.addItem(label, key)
@@ -229,11 +231,10 @@ class ReportsPage(QWidget):
         self._gather(show)
 
     def print_reports(self) -> None:
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        from PySide6.QtPrintSupport import QPrintDialog
 
         def print_them(datas: list[Any]) -> None:
-            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-            printer.setPageSize(page_size_for())
+            printer = report_printer()
             if QPrintDialog(printer, self).exec() == QDialog.DialogCode.Accepted:
                 pages = print_to_printer(printer, self._documents(datas))
                 self._say(f"Sent {pages} page{'s' if pages != 1 else ''} to the printer.")

@@ -6,7 +6,18 @@ from decimal import Decimal
 
 from desktop.services.metrics import format_value
 from desktop.services.statements import StatementData, StatementOrder
-from desktop.views.report_html import MUTED, ReportHtml, document, esc, heading, note, paragraph, section, table
+from desktop.views.report_html import (
+    MUTED,
+    ReportHtml,
+    document,
+    esc,
+    heading,
+    note,
+    paragraph,
+    section,
+    small,
+    table,
+)
 
 STATUS_WORDS = {"approved": "approved", "pending": "pending", "rejected": "rejected", "refunded": "refunded"}
 
@@ -27,8 +38,10 @@ def _summary(data: StatementData) -> str:
         activity.append(("Leads", format_value("leads", m.leads)))
     if m.signups:
         activity.append(("Signups", format_value("signups", m.signups)))
-    earned = [
-        ("Commission on the orders", f"{data.commission_total:,.2f}"),
+    earned = [("Commission on the orders", f"{data.commission_total:,.2f}")]
+    if data.over_cap_total:
+        earned.append(("Cut by the plan's cap", f"{-data.over_cap_total:,.2f}"))
+    earned += [
         ("Bonuses", f"{data.bonuses_total:,.2f}"),
         ("Adjustments", f"{data.adjustments_total:,.2f}"),
         ("Paid out", f"{data.paid_total:,.2f}"),
@@ -90,13 +103,18 @@ def _adjustments(data: StatementData) -> str:
 def _payouts(data: StatementData) -> str:
     if not data.payouts:
         return paragraph("No payout sheet covers this period yet: the commission above is paid once it does.")
+    capped = any(p.over_cap for p in data.payouts)
     rows = [
-        (esc(p.period), money(p.commission), money(p.bonuses), money(p.adjustments), money(p.carried_in),
-         f"<b>{money(p.payable)}</b>", money(p.carried_out), esc(p.status_text))
+        [f"{esc(p.period)}<br>{small(p.status_text)}", money(p.commission + p.over_cap)]
+        + ([money(-p.over_cap)] if capped else [])
+        + [money(p.bonuses), money(p.adjustments), money(p.carried_in), f"<b>{money(p.payable)}</b>",
+           money(p.carried_out)]
         for p in data.payouts
     ]  # fmt: skip
-    return table(("Sheet", "Commission", "Bonuses", "Adjustments", "Carried in", "Payable", "Carried out",
-                  "Status"), rows, "lrrrrrrl", (9, 12, 10, 12, 11, 11, 11, 24), size="8.5pt")  # fmt: skip
+    headers = ["Sheet", "Commission"] + (["Cap"] if capped else []) + ["Bonuses", "Adjustments", "Carried in",
+                                                                       "Payable", "Carried on"]  # fmt: skip
+    widths = [17 if capped else 28, 13] + ([11] if capped else []) + [10, 14, 11, 11, 13]
+    return table(headers, rows, "l" + "r" * (len(headers) - 1), widths, size="8pt")
 
 
 def statement_html(data: StatementData) -> ReportHtml:
