@@ -125,3 +125,13 @@ def test_duplicate_code_is_shown_next_to_the_field(qtbot, page: AffiliatesPage, 
     qtbot.keyClicks(dialog.name, "Someone Else")
     assert dialog.errors["code"].isVisible()
     assert not dialog.save_button.isEnabled()
+
+
+def test_traffic_quality_arrives_in_the_background(qtbot, page: AffiliatesPage) -> None:  # type: ignore[no-untyped-def]
+    from desktop.views.affiliate_table_model import COL_QUALITY
+
+    qtbot.waitUntil(lambda: not page.model.unscored_ids(), timeout=10_000)
+    text = page.model.data(page.model.index(0, COL_QUALITY))
+    assert text.endswith(("good", "fair", "poor"))
+    tooltip = page.model.data(page.model.index(0, COL_QUALITY), Qt.ItemDataRole.ToolTipRole)
+    assert tooltip

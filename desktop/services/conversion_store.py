@@ -77,7 +77,11 @@ class ConversionStore:
         fixed = f"'{currency}', {int(batch_id)}, '{self._now}', '{self._now}'"
         target = f"INSERT INTO conversion ({_NEW_COLUMNS}, currency, batch_id, created_at, updated_at)"
         line_target = f"INSERT INTO conversion_line ({_LINE_COLUMNS})"
-        self._insert = f"{target} VALUES ({', '.join([mark] * 17)}, {fixed})"
+        if self.sqlite:  # ?4 and ?6, ?7 are bound once and used twice: fewer values to hand over per order
+            values = "?1, ?2, ?3, ?4, substr(?4, 1, 10), ?5, ?6, ?7, ?6 - ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15"
+            self._insert = f"{target} VALUES ({values}, {fixed})"
+        else:
+            self._insert = f"{target} VALUES ({', '.join([mark] * 17)}, {fixed})"
         self._insert_line = f"{line_target} VALUES ({', '.join([mark] * 6)})"
         self._delete_lines = f"DELETE FROM conversion_line WHERE conversion_id = {mark}"
         sets = ", ".join(f"{name.strip()} = {mark}" for name in _NEW_COLUMNS.split(",")[2:])
@@ -115,15 +119,17 @@ class ConversionStore:
         if not records:
             return
         ids = self._reserve_ids(len(records))
-        sqlite = self.sqlite
-        rows: list[tuple[Any, ...]] = []
         lines: list[tuple[Any, ...]] = []
+        rows: list[tuple[Any, ...]]
+        if self.sqlite:
+            rows = [(cid, r.order_id, r.type, r.stamp, r.status, r.amount, r.refunded, r.affiliate_id, r.attribution,
+                     r.detail, r.coupon, r.referral, r.visitor, r.email, r.row_hash)
+                    for cid, r in zip(ids, records, strict=True)]  # fmt: skip
+        else:
+            rows = [(cid, r.order_id, r.type, r.occurred_at, r.occurred_at.date(), r.status, r.amount, r.refunded,
+                     r.amount - r.refunded, r.affiliate_id, r.attribution, r.detail, r.coupon, r.referral, r.visitor,
+                     r.email, r.row_hash) for cid, r in zip(ids, records, strict=True)]  # fmt: skip
         for cid, r in zip(ids, records, strict=True):
-            stamp: Any = r.stamp if sqlite else r.occurred_at
-            day: Any = r.stamp[:10] if sqlite else r.occurred_at.date()
-            rows.append((cid, r.order_id, r.type, stamp, day, r.status, r.amount, r.refunded, r.amount - r.refunded,
-                         r.affiliate_id, r.attribution, r.detail, r.coupon, r.referral, r.visitor, r.email,
-                         r.row_hash))  # fmt: skip
             for number, (sku, product, quantity, cents) in enumerate(r.lines, 1):
                 lines.append((cid, number, sku, product, quantity, cents))
         self._run(self._insert, rows)

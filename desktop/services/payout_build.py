@@ -204,6 +204,9 @@ def build_payout_sheet(
 ) -> SheetSummary:
     """Build (or rebuild) the draft sheet of a period in one transaction; RefusedByState once it is approved."""
     period = check_period(period)
+    from desktop.services.targets_settle import settle_due_targets  # targets build on payouts: import late
+
+    settle_due_targets(db, as_of)  # targets of finished months first, so their bonuses are on this sheet
     with db.write() as session:
         settings = program_settings(session)
         as_of = as_of or program_today(settings.timezone)

@@ -23,6 +23,7 @@ from desktop.services.affiliates import AffiliateDetail, add_note, get_affiliate
 from desktop.services.errors import ServiceError
 from desktop.services.recruiting import get_onboarding
 from desktop.views.affiliate_performance import AffiliatePerformanceTab
+from desktop.views.feedback_panel import FeedbackPanel
 
 
 def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> QTableWidget:
@@ -103,6 +104,8 @@ class AffiliateDetailDialog(QDialog):
             ],
         )
         self.tabs.addTab(self.history_table, "Status history")
+        self.feedback = FeedbackPanel(self.db, self.affiliate_id)
+        self.tabs.addTab(self.feedback, "Feedback")
         self.performance = AffiliatePerformanceTab(self.db, self.affiliate_id)
         self.tabs.addTab(self.performance, "Performance")
         if current >= 0:

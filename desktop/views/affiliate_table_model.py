@@ -6,20 +6,35 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
 
 from desktop.services.affiliates import AffiliateRow
 
 PAGE_SIZE = 200
 
-COL_CODE, COL_NAME, COL_STATUS, COL_TAGS, COL_JOINED, COL_FOLLOWERS, COL_REVENUE, COL_CONVERSION, COL_EPC = range(9)
-_HEADERS = ("Code", "Name", "Status", "Tags", "Joined", "Followers", "Revenue 30 d", "Conv. 30 d", "EPC 30 d")
-_SORT_KEYS = ("code", "name", "status", "tags", "joined_on", "total_followers", "revenue_30d", "conversion_rate_30d",
-              "epc_30d")  # fmt: skip
+(COL_CODE, COL_NAME, COL_STATUS, COL_TAGS, COL_JOINED, COL_FOLLOWERS, COL_REVENUE, COL_CONVERSION, COL_EPC,
+ COL_QUALITY) = range(10)  # fmt: skip
+_HEADERS = ("Code", "Name", "Status", "Tags", "Joined", "Followers", "Revenue 30 d", "Conv. 30 d", "EPC 30 d",
+            "Traffic quality")  # fmt: skip
+_SORT_KEYS = (
+    "code",
+    "name",
+    "status",
+    "tags",
+    "joined_on",
+    "total_followers",
+    "revenue_30d",
+    "conversion_rate_30d",
+    "epc_30d",
+    None,
+)  # fmt: skip  (quality is scored after the page arrives: not sortable by the database)
+GRADE_COLOURS = {"good": "#1f6f5c", "fair": "#9a6700", "poor": "#b3261e"}
 _NUMBERS = (COL_FOLLOWERS, COL_REVENUE, COL_CONVERSION, COL_EPC)
 _TOOLTIPS = {
     COL_REVENUE: "Approved sales over the last 30 days, after discounts and partial refunds",
     COL_CONVERSION: "Sales ÷ clicks over the last 30 days",
     COL_EPC: "Earnings per click over the last 30 days, the commission at the plan's base rate (no tiers or caps)",
+    COL_QUALITY: "Traffic quality over the last 90 days, from refunds, conversion-rate anomalies and fraud flags",
 }
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the AffiliateRow itself
@@ -41,12 +56,14 @@ class AffiliateTableModel(QAbstractTableModel):
         self._total = 0
         self._sort = "code"
         self._descending = False
+        self._scores: dict[int, Any] = {}  # affiliate id -> QualityScore, filled in after the rows arrive
 
     # loading ------------------------------------------------------------------------------------------
 
     def reload(self) -> None:
         """Start over from the first page (after a filter, sort or data change)."""
         self.beginResetModel()
+        self._scores = {}
         self._total = self._count()
         self._rows = self._fetch_page(self._sort, self._descending, 0, PAGE_SIZE)
         self.endResetModel()
@@ -96,6 +113,8 @@ class AffiliateTableModel(QAbstractTableModel):
         column = index.column()
         if role == ROW_ROLE:
             return row
+        if column == COL_QUALITY:
+            return self._quality(row.id, role)
         if role == SORT_ROLE:
             return (row.code, row.name, row.status, row.tags, row.joined_on, row.total_followers, row.revenue_30d,
                     row.conversion_rate_30d, row.epc_30d)[column]  # fmt: skip
@@ -125,8 +144,34 @@ class AffiliateTableModel(QAbstractTableModel):
             return row.email
         return None
 
+    def _quality(self, affiliate_id: int, role: int) -> Any:
+        score = self._scores.get(affiliate_id)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return "…" if score is None else score.text
+        if score is None:
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "\n".join(score.explanation)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor(GRADE_COLOURS.get(score.grade, "#000000")))
+        if role == SORT_ROLE:
+            return score.score
+        return None
+
+    def set_scores(self, scores: dict[int, Any]) -> None:
+        """Traffic-quality scores computed in the background for rows already shown."""
+        self._scores.update(scores)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, COL_QUALITY), self.index(len(self._rows) - 1, COL_QUALITY))
+
+    def unscored_ids(self) -> list[int]:
+        return [row.id for row in self._rows if row.id not in self._scores]
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self._sort = _SORT_KEYS[column]
+        key = _SORT_KEYS[column]
+        if key is None:
+            return
+        self._sort = key
         self._descending = order == Qt.SortOrder.DescendingOrder
         self.reload()
 

@@ -35,8 +35,10 @@ from desktop.services.affiliates import (
     list_tags,
 )
 from desktop.services.errors import ServiceError
+from desktop.services.quality_score import quality_scores
 from desktop.views.affiliate_table_model import COL_NAME, COL_TAGS, AffiliateTableModel
 from desktop.views.page_parts import page_title
+from desktop.views.tasks import Task
 
 STATUSES = ("prospect", "applied", "screening", "active", "paused", "terminated", "rejected")
 REASON_REQUIRED = ("terminated", "rejected")
@@ -78,6 +80,11 @@ class AffiliatesPage(QWidget):
         layout.addLayout(bar)
 
         self.model = AffiliateTableModel(self._fetch_page, self._count, self)
+        self.model.rowsInserted.connect(lambda *_: self._score_rows())
+        self.model.modelReset.connect(self._score_rows)
+        self._scoring: Task | None = None
+        self._scoring_done = True
+        self._rescore = False
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
@@ -137,6 +144,27 @@ class AffiliatesPage(QWidget):
         self.model.reload()
         total = self.model.total
         self.count_label.setText(f"{total:,} affiliate{'s' if total != 1 else ''}")
+
+    def _score_rows(self) -> None:
+        """Traffic quality takes a few queries per page: scored in the background, shown when ready."""
+        ids = self.model.unscored_ids()
+        if not ids:
+            return
+        if not self._scoring_done:
+            self._rescore = True  # asked again once the running one is in
+            return
+        db = self.db
+        self._scoring_done, self._rescore = False, False
+        self._scoring = Task(lambda _progress: quality_scores(db, ids), self)
+        self._scoring.finished.connect(self._scored)
+        self._scoring.failed.connect(lambda _exc: self._scored({}))
+        self._scoring.start()
+
+    def _scored(self, scores: dict) -> None:  # type: ignore[type-arg]
+        self._scoring_done = True
+        self.model.set_scores(scores)
+        if self._rescore:
+            self._score_rows()
 
     def selected_ids(self) -> list[int]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})

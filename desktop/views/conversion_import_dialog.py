@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 
 from desktop.db import Database
 from desktop.services.conversion_import import ConversionPreview, import_conversions, preview_conversions
-from desktop.services.conversion_presets import PRESETS
 from desktop.services.conversion_mappings import get_mapping, list_mappings
+from desktop.services.conversion_presets import PRESETS
 from desktop.views.tasks import run_with_progress
 
 

@@ -38,6 +38,7 @@ from desktop.services.plans import (
     validate_plan_input,
 )
 from desktop.services.program_settings import get_program
+from desktop.services.quality_score import suggested_cap
 from desktop.views.page_parts import FieldError
 from desktop.views.plan_parts import PlanExample, RuleTable
 
@@ -138,15 +139,31 @@ class PlanEditor(QWidget):
             ("tier_basis", "Tiers counted by", self.tier_basis, ""),
             ("tier_mode", "Tier mode", self.tier_mode, ""),
             ("tiers", "Volume tiers", self.tiers, "A tier is reached when the month's count is at least its value."),
-            ("products", "Product rules", self.products,
-             "A matching SKU (GIFT-* matches GIFT-CARD) beats tiers; flat amounts are per unit."),
+            (
+                "products",
+                "Product rules",
+                self.products,
+                "A matching SKU (GIFT-* matches GIFT-CARD) beats tiers; flat amounts are per unit.",
+            ),
         ]
+        # Traffic quality may call for another cap: the advice sits under the cap field with a button to use it.
+        self.cap_advice = QLabel()
+        self.cap_advice.setWordWrap(True)
+        self.cap_advice.setStyleSheet("color: #9a6700;")
+        self.use_cap_button = QPushButton("Use suggested cap")
+        self.use_cap_button.clicked.connect(self._use_suggested_cap)
+        self._suggested_cap: Decimal | None = None
         for key, label, widget, hint in rows:
             cell = QWidget()
             box = QVBoxLayout(cell)
             box.setContentsMargins(0, 0, 0, 0)
             box.setSpacing(2)
             box.addWidget(widget)
+            if key == "cap":
+                advice_row = QHBoxLayout()
+                advice_row.addWidget(self.cap_advice, 1)
+                advice_row.addWidget(self.use_cap_button, 0, Qt.AlignmentFlag.AlignTop)
+                box.addLayout(advice_row)
             if hint:
                 hint_label = QLabel(hint)
                 hint_label.setObjectName("pageSubtitle")
@@ -198,6 +215,20 @@ class PlanEditor(QWidget):
 
     # load / read / validate / save ----------------------------------------------------------------------
 
+    def _show_cap_advice(self, plan_id: int | None) -> None:
+        advice = suggested_cap(self.db, plan_id) if plan_id is not None else None
+        self._suggested_cap = advice.suggested_cap if advice else None
+        self.cap_advice.setText(
+            f"Suggested cap {format_money(advice.suggested_cap)}: {advice.reason}" if advice else ""
+        )
+        self.cap_advice.setVisible(advice is not None)
+        self.use_cap_button.setVisible(advice is not None)
+
+    def _use_suggested_cap(self) -> None:
+        if self._suggested_cap is not None:
+            self.cap.setText(format_money(self._suggested_cap))
+            self.cap.textEdited.emit(self.cap.text())
+
     def load(self, detail: PlanDetail | None) -> None:
         """Show a saved plan, or an empty form for a new one (detail None)."""
         self._loading = True
@@ -213,6 +244,7 @@ class PlanEditor(QWidget):
         self.lead_amount.setText(format_money(data.lead_amount))
         self.signup_amount.setText(format_money(data.signup_amount))
         self.cap.setText("" if data.cap is None else format_money(data.cap))
+        self._show_cap_advice(detail.id if detail else None)
         self.tier_basis.setCurrentIndex(max(0, self.tier_basis.findData(data.tier_basis)))
         self.tier_mode.setCurrentIndex(max(0, self.tier_mode.findData(data.tier_mode)))
         self._currency = get_program(self.db).currency
