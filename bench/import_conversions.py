@@ -128,9 +128,9 @@ def run() -> list[tuple[str, float, str, float]]:
           f"peak memory {measured['peak_mb']:.0f} MB")  # fmt: skip
     return [
         (
-            f"import_conversions, {LINES:,}-line generic CSV, 10,000 affiliates",
+            f"import_conversions, {LINES:,}-line generic CSV (one run)",
             measured["seconds"],
-            "sqlite3 executemany of the same CSV rows, bare table",
+            "sqlite3 executemany of its rows, bare table (one run)",
             anchor_seconds,
         )
     ]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desktop.services.conversion_presets import PRESET_LABELS, PRESETS
+from desktop.services.conversion_presets import PRESETS
+
+if TYPE_CHECKING:
+    from desktop.services.conversion_import import ConversionSummary
 
 EXIT_OK = 0
 
@@ -47,39 +50,39 @@ def cmd_import_conversions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def conversion_summary_lines(summary: Any, *, dry_run: bool) -> list[str]:
+def conversion_summary_lines(summary: ConversionSummary, *, dry_run: bool) -> list[str]:
     """What the import did (or would do), in a few lines for the terminal."""
-    label = PRESET_LABELS.get(summary.preset, summary.preset)
     verb = "would import" if dry_run else "imported"
-    lines = [
-        f"{summary.file}: {label} ({summary.preset_reason}).",
-        f"{summary.orders:,} orders from {summary.rows:,} rows {verb}: {summary.new:,} new, "
-        f"{summary.updated:,} updated, {summary.unchanged:,} unchanged.",
-    ]
     reasons = dict(summary.by_attribution)
-    lines.append(
+    lines = [
+        f"{summary.file}: read with the {summary.preset} preset ({summary.preset_reason}).",
+        f"{_count(summary.orders, 'order')} from {_count(summary.rows, 'row')} {verb}: {summary.new:,} new, "
+        f"{summary.updated:,} updated, {summary.unchanged:,} unchanged.",
         f"Attribution: {reasons.get('coupon', 0):,} by coupon, {reasons.get('referral', 0):,} by referral code, "
-        f"{reasons.get('click', 0):,} by click, {summary.organic:,} organic."
-    )
+        f"{reasons.get('click', 0):,} by click, {summary.organic:,} organic.",
+    ]
     if summary.status_changes:
-        lines.append(f"Status or refund changed on {summary.status_changes:,} orders (kept in their history).")
+        lines.append(f"Status or refund changed on {_count(summary.status_changes, 'order')} (kept in their history).")
     if summary.paid_orders_changed:
-        lines.append(
-            f"{summary.paid_orders_changed:,} changed orders are on a paid sheet: only status and refund taken."
-        )
+        paid = _count(summary.paid_orders_changed, "changed order")
+        lines.append(f"{paid} on a paid sheet: only status and refund were taken.")
     if summary.unknown_coupons:
         shown = ", ".join(f"{code} ({count:,})" for code, count in summary.unknown_coupons[:10])
         more = f" and {len(summary.unknown_coupons) - 10:,} more" if len(summary.unknown_coupons) > 10 else ""
         lines.append(f"Unknown coupons (no affiliate's): {shown}{more}.")
-    for why, count in summary.skipped:
-        lines.append(f"Skipped {count:,} rows: {why}.")
+    for why, rows in summary.skipped:
+        lines.append(f"Skipped {_count(rows, 'row')}: {why}.")
     if summary.ignored_columns:
         lines.append(f"Columns not read: {', '.join(summary.ignored_columns)}.")
-    lines.append(f"Amounts read with {'a dot' if summary.decimal_separator == '.' else 'a comma'} as decimal "
-                 f"separator ({summary.decimal_reason}).")  # fmt: skip
+    separator = "a dot" if summary.decimal_separator == "." else "a comma"
+    lines.append(f"Amounts read with {separator} as decimal separator ({summary.decimal_reason}).")
     if dry_run:
         lines.append("Dry run: nothing was changed.")
     return lines
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number:,} {word}" if number == 1 else f"{number:,} {word}s"
 
 
 def cmd_import_clicks(args: argparse.Namespace) -> int:
@@ -93,12 +96,12 @@ def cmd_import_clicks(args: argparse.Namespace) -> int:
         db.dispose()
     verb = "would import" if result.dry_run else "imported"
     if result.shape == "daily":
-        print(f"{result.file}: daily click counts, {result.rows:,} rows {verb}: {result.new:,} affiliate-days new, "
-              f"{result.updated:,} updated, {result.unchanged:,} unchanged.")  # fmt: skip
+        print(f"{result.file}: daily click counts, {_count(result.rows, 'row')} {verb}: {result.new:,} affiliate-days "
+              f"new, {result.updated:,} updated, {result.unchanged:,} unchanged.")  # fmt: skip
     else:
-        print(f"{result.file}: {result.rows:,} clicks {verb}: {result.new:,} new, "
+        print(f"{result.file}: {_count(result.rows, 'click')} {verb}: {result.new:,} new, "
               f"{result.unchanged:,} already there.")  # fmt: skip
-        print(f"Orders attributed again: {result.reattributed:,} changed.")
+        print(f"Orders attributed again: {_count(result.reattributed, 'order')} changed.")
     if result.ignored_columns:
         print(f"Columns not read: {', '.join(result.ignored_columns)}.")
     if result.dry_run:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDialog
 
@@ -52,7 +52,7 @@ def drop(qtbot, page: AssetsPage, *paths: Path) -> lib.AddFilesResult:  # type: 
     assert not viewport.acceptDrops()  # the grid itself takes no drops: it must not swallow them
     where = QPointF(viewport.rect().center())
     buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(where, Qt.DropAction.CopyAction, mime, buttons, keys)
+    enter = QDragEnterEvent(where.toPoint(), Qt.DropAction.CopyAction, mime, buttons, keys)
     QApplication.sendEvent(viewport, enter)
     assert enter.isAccepted()
     assert "Drop the files" in page.message.text()
@@ -89,7 +89,7 @@ def test_a_drag_of_something_other_than_files_is_ignored(page: AssetsPage) -> No
     mime = QMimeData()
     mime.setText("just text")
     enter = QDragEnterEvent(
-        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
     enter.ignore()
     QApplication.sendEvent(page, enter)
@@ -97,7 +97,7 @@ def test_a_drag_of_something_other_than_files_is_ignored(page: AssetsPage) -> No
     web = QMimeData()
     web.setUrls([QUrl("https://example.com/banner.png")])
     enter = QDragEnterEvent(
-        QPointF(10, 10), Qt.DropAction.CopyAction, web, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        QPoint(10, 10), Qt.DropAction.CopyAction, web, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
     enter.ignore()
     QApplication.sendEvent(page, enter)

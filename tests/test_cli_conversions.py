@@ -42,7 +42,7 @@ def database(tmp_path: Path) -> Path:
 def test_import_conversions_prints_a_summary(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("--db", str(database), "import", "conversions", str(DATA / "shopify_orders.csv")) == 0
     out = capsys.readouterr().out
-    assert "shopify_orders.csv: Shopify orders export (Shopify orders export: the header has Name" in out
+    assert "shopify_orders.csv: read with the shopify preset (Shopify orders export: the header has Name" in out
     assert "8 orders from 11 rows imported: 8 new, 0 updated, 0 unchanged." in out
     assert "by coupon" in out and "organic." in out
     assert "Unknown coupons (no affiliate's): SUMMER5 (1)." in out
@@ -61,7 +61,7 @@ def test_dry_run_changes_nothing(database: Path, tmp_path: Path, capsys: pytest.
     assert dump(db) == before
     db.dispose()
     out = capsys.readouterr().out
-    assert "1 orders from 1 rows would import: 1 new" in out and "Dry run: nothing was changed." in out
+    assert "1 order from 1 row would import: 1 new" in out and "Dry run: nothing was changed." in out
 
 
 def test_problems_are_raised_for_the_cli_to_print(database: Path, tmp_path: Path) -> None:
@@ -86,7 +86,8 @@ def test_import_clicks(database: Path, tmp_path: Path, capsys: pytest.CaptureFix
     assert "2 clicks would import: 2 new" in capsys.readouterr().out
     assert run("--db", str(database), "import", "clicks", str(path)) == 0
     out = capsys.readouterr().out
-    assert "clicks.csv: 2 clicks imported: 2 new, 0 already there." in out and "Orders attributed again: 0" in out
+    assert "clicks.csv: 2 clicks imported: 2 new, 0 already there." in out
+    assert "Orders attributed again: 0 orders changed." in out
     daily = write_csv(tmp_path / "daily.csv", ["date", "affiliate_code", "clicks"], [["2026-10-01", "JANE", "40"]])
     assert run("--db", str(database), "import", "clicks", str(daily)) == 0
-    assert "daily click counts, 1 rows imported: 1 affiliate-days new" in capsys.readouterr().out
+    assert "daily click counts, 1 row imported: 1 affiliate-days new" in capsys.readouterr().out

@@ -85,8 +85,8 @@ def test_daily_counts_replace_the_stored_day(shop: Database, tmp_path: Path) -> 
     with shop.read() as session:
         stored = {(d.affiliate_id, str(d.day)): d.clicks for d in session.scalars(select(DailyClicks))}
     assert sorted(stored.values()) == [5, 7, 125, 1300]  # rows of one affiliate and day in a file add up
-    with pytest.raises(BadInput, match="'many' is not a whole number of clicks"):
-        import_clicks(shop, write_csv(tmp_path / "bad.csv", header, [["2026-10-04", "JANE", "many"]]))
+    with pytest.raises(BadInput, match="'1.5' is not a whole number of clicks"):
+        import_clicks(shop, write_csv(tmp_path / "bad.csv", header, [["2026-10-04", "JANE", "1.5"]]))
 
 
 def test_dry_run_counts_and_changes_nothing(shop: Database, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +17,7 @@ from desktop.models import Click, DailyClicks
 from desktop.services.attribution import AffiliateDirectory, AttributionRules, recompute_in_session
 from desktop.services.conversion_parse import ProblemList
 from desktop.services.conversion_presets import header_positions
-from desktop.services.conversion_source import CountedRows, estimated_rows
+from desktop.services.conversion_source import CountedRows, data_rows, estimated_rows
 from desktop.services.conversion_store import local_now, start_batch
 from desktop.services.conversion_values import LocalClock
 from desktop.services.errors import BadInput
@@ -27,6 +28,7 @@ Progress = Callable[[int, int, str], None]
 BATCH_ROWS = 5000
 CLICK_COLUMNS = ("clicked_at", "affiliate_code", "visitor_id", "ip", "landing_url", "referrer")
 DAILY_COLUMNS = ("date", "affiliate_code", "clicks")
+WHOLE_NUMBER = re.compile(r"\d{1,3}(?:[,. \u00a0]\d{3})+|\d+")  # "1300", "1,300", "1.300"
 MAX_LENGTH = {"visitor_id": 100, "ip": 45, "landing_url": 1000, "referrer": 1000}
 
 
@@ -60,44 +62,32 @@ def import_clicks(
 
     A click already stored (same affiliate, time and visitor) is counted unchanged; a daily count replaces the
     stored one for its affiliate and day (rows of one affiliate and day in the same file are added up). After
-    clicks, orders not yet on a paid sheet are attributed again from the first new click's day on.
+    clicks, orders not yet on a paid sheet are attributed again from the first new click's day on. A dry run
+    does all of it and rolls back. `progress` is called every 10,000 rows; if it raises, nothing is kept.
     """
     path = Path(path)
     settings = get_program(db)
-    problems = ProblemList(path.name)
     try:
         table = open_table(path)
     except TableError as exc:
         raise BadInput(exc.problems) from exc
     with table:
-        keys = header_positions(table.header)
-        wanted: tuple[str, ...]
-        if "clicked_at" in keys:
-            shape, wanted = "clicks", CLICK_COLUMNS
-        elif "date" in keys and "clicks" in keys:
-            shape, wanted = "daily", DAILY_COLUMNS
-        else:
-            message = "needs a 'clicked_at' column (one row per click) or 'date' and 'clicks' (daily counts)"
-            raise BadInput([Problem(path.name, 1, None, message)])
-        if "affiliate_code" not in keys:
-            raise BadInput([Problem(path.name, 1, None, "the required column 'affiliate_code' is missing")])
-        at = {name: keys[name] for name in wanted if name in keys}
+        shape, at, ignored = _columns(path.name, table.header)
+        source, holder = data_rows(table)
+        rows = CountedRows(source, progress, estimated_rows(path), f"Reading {path.name}")
         names = {name: table.header[index] for name, index in at.items()}
-        ignored = tuple(h for i, h in enumerate(table.header) if i not in at.values() and h.strip())
-        rows = CountedRows(table.rows(), progress, estimated_rows(path), f"Reading {path.name}")
-        reader = _Clicks(settings.timezone, at, names, problems)
+        reader = _Clicks(settings.timezone, at, names, ProblemList(path.name))
         try:
             with db.write() as session:
-                directory = AffiliateDirectory.load(session)
                 batch = start_batch(session, "clicks", path.name, shape, local_now(settings.timezone))
+                directory = AffiliateDirectory.load(session)
                 if shape == "clicks":
-                    counts = _import_clicks(session, reader, directory, iter(rows), batch.id)
+                    new, updated, unchanged = _import_clicks(session, reader, directory, iter(rows), batch.id)
                 else:
-                    counts = _import_daily(session, reader, directory, iter(rows), batch.id)
-                problems.take(table)
-                if problems.problem_count:
-                    raise BadInput(problems.listed())
-                new, updated, unchanged = counts
+                    new, updated, unchanged = _import_daily(session, reader, directory, iter(rows), batch.id)
+                reader.problems.take(holder)
+                if reader.problems.problem_count:
+                    raise BadInput(reader.problems.listed())
                 batch.rows, batch.new, batch.updated, batch.unchanged = rows.count, new, updated, unchanged
                 reattributed = 0
                 if shape == "clicks" and new and reader.first is not None:
@@ -121,7 +111,27 @@ def import_clicks(
                     raise _DryRun(result)
         except _DryRun as done:
             return done.result
+        except TableError as exc:  # the rest of the file cannot be read: nothing was kept
+            raise BadInput(exc.problems) from exc
     return result
+
+
+def _columns(file: str, header: list[str]) -> tuple[str, dict[str, int], tuple[str, ...]]:
+    """The file's shape (clicks or daily), where our columns are, and the columns nobody reads."""
+    keys = header_positions(header)
+    wanted: tuple[str, ...]
+    if "clicked_at" in keys:
+        shape, wanted = "clicks", CLICK_COLUMNS
+    elif "date" in keys and "clicks" in keys:
+        shape, wanted = "daily", DAILY_COLUMNS
+    else:
+        message = "needs a 'clicked_at' column (one row per click) or 'date' and 'clicks' (daily counts)"
+        raise BadInput([Problem(file, 1, None, message)])
+    if "affiliate_code" not in keys:
+        raise BadInput([Problem(file, 1, None, "the required column 'affiliate_code' is missing")])
+    at = {name: keys[name] for name in wanted if name in keys}
+    ignored = tuple(name for index, name in enumerate(header) if index not in at.values() and name.strip())
+    return shape, at, ignored
 
 
 class _Clicks:
@@ -211,14 +221,13 @@ def _import_daily(
     for line, cells in rows:
         affiliate_id = reader.affiliate(directory, line, cells)
         when = reader.when(line, cells, "date")
-        text = reader.cell(cells, "clicks").replace(",", "").replace(".", "")
-        if not text.isdigit():
-            shown = reader.cell(cells, "clicks")
-            reader.problems.problem(line, reader.names["clicks"], f"'{shown}' is not a whole number of clicks")
+        text = reader.cell(cells, "clicks")
+        if not WHOLE_NUMBER.fullmatch(text):
+            reader.problems.problem(line, reader.names["clicks"], f"'{text}' is not a whole number of clicks")
             continue
         if affiliate_id is not None and when is not None:
             key = (affiliate_id, when.date())
-            counts[key] = counts.get(key, 0) + int(text)
+            counts[key] = counts.get(key, 0) + int(re.sub(r"\D", "", text))
     if reader.problems.problem_count or not counts:
         return 0, 0, 0
     days = [day for _, day in counts]

@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-
 # A declared total above this is refused before openpyxl sees the archive (zip bombs). Python's zipfile never
 # inflates a member past its declared size, so checking the declared sizes is enough.
 MAX_XLSX_UNCOMPRESSED_BYTES = 1 << 30
