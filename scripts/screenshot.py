@@ -1,4 +1,4 @@
-"""Save a screenshot of one page of the main window: `python scripts/screenshot.py DB OUT.png [PAGE]`.
+"""Save a screenshot of one page of the main window: `python scripts/screenshot.py DB OUT.png [PAGE [MS]]`.
 
 Run it under `xvfb-run -a -s "-screen 0 1440x900x24"` to see the window exactly as a user would.
 """
@@ -29,7 +29,7 @@ def main() -> None:
         window.grab().save(sys.argv[2])
         app.quit()
 
-    QTimer.singleShot(500, grab)
+    QTimer.singleShot(int(sys.argv[4]) if len(sys.argv) > 4 else 2500, grab)  # time for background loading
     app.exec()
 
 

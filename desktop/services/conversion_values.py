@@ -46,7 +46,7 @@ def shown_separator(text: str) -> str | None:
     decimals = len(text) - text.index(mark) - 1
     if decimals == 3:
         return None  # "1,234" is a thousand and some, or one and a bit: the file has to say
-    return (DOT if mark == "." else COMMA) if decimals in (1, 2) else None
+    return mark if decimals in (1, 2) else None  # "12,5", "399,00", "12.50"
 
 
 class ConventionFinder:

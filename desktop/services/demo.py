@@ -63,7 +63,7 @@ DEMO_PROGRAM = ProgramSettings(
     payout_threshold=Decimal("50.00"),
     hold_days=0,
     north_star_metric="revenue",
-    north_star_target=Decimal("25000.00"),
+    north_star_target=Decimal("120000.00"),
     target_niches="hiking; camping; trail running; climbing",
 )
 

@@ -249,6 +249,8 @@ class FraudPage(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(self._evidence_panel())
         splitter.setSizes([640, 560])
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         vertical = QSplitter(Qt.Orientation.Vertical)
         vertical.addWidget(splitter)
         vertical.addWidget(self._holds_box())

@@ -6,6 +6,7 @@ The function receives a `progress(done, total, what)` callback. Cancelling makes
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 from collections.abc import Callable
@@ -57,18 +58,26 @@ class Task(QObject):
     def _report(self, done: int, total: int, what: str) -> None:
         if self._cancel.is_set():
             raise Cancelled()
-        self.signals.progress.emit(done, total, what)
+        try:
+            self.signals.progress.emit(done, total, what)
+        except RuntimeError as exc:  # the window is gone: stop the work, which rolls it back
+            raise Cancelled() from exc
 
     def _run(self) -> None:
         try:
             result = self._func(self._report)
         except Cancelled:
-            self.signals.cancelled.emit()
+            self._emit(self.signals.cancelled)
         except Exception as exc:  # handed to the GUI thread, which shows it
             self.traceback = traceback.format_exc()
-            self.signals.failed.emit(exc)
+            self._emit(self.signals.failed, exc)
         else:
-            self.signals.finished.emit(result)
+            self._emit(self.signals.finished, result)
+
+    @staticmethod
+    def _emit(signal: Any, *args: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the window that asked is gone (closed meanwhile): nobody to tell
+            signal.emit(*args)
 
     def start(self, pool: QThreadPool | None = None) -> Task:
         (pool or QThreadPool.globalInstance()).start(_Runnable(self))
