@@ -328,7 +328,17 @@ def create_affiliate(db: Database, data: AffiliateInput, *, changed_by: str | No
         session.add(row)
         session.flush()
         _record_history(session, {row.id: None}, row.status, now, changed_by, data.status_reason)
-        return row.id
+        new_id = row.id
+    if data.coupon_codes:
+        _reattribute(db)
+    return new_id
+
+
+def _reattribute(db: Database) -> None:
+    """Coupons or codes changed: orders not yet on an approved sheet may belong to someone else now (DESIGN §7)."""
+    from desktop.services.attribution import recompute_attribution  # attribution reads affiliates: import late
+
+    recompute_attribution(db)
 
 
 def update_affiliate(db: Database, affiliate_id: int, data: AffiliateInput, *, changed_by: str | None = None) -> None:
@@ -341,10 +351,14 @@ def update_affiliate(db: Database, affiliate_id: int, data: AffiliateInput, *, c
             raise ValidationFailed(errors)
         now = _now(session)
         old_status = row.status
+        old_signals = (row.code, sorted(c.code_key for c in row.coupons))
         _apply(session, row, data, now)
         if row.status != old_status:
             _record_history(session, {row.id: old_status}, row.status, now, changed_by, data.status_reason)
         _drop_unused_tags(session)
+        signals_changed = (row.code, sorted(c.code_key for c in row.coupons)) != old_signals
+    if signals_changed:
+        _reattribute(db)
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:

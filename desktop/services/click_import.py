@@ -113,6 +113,10 @@ def import_clicks(
             return done.result
         except TableError as exc:  # the rest of the file cannot be read: nothing was kept
             raise BadInput(exc.problems) from exc
+    if result.batch_id is not None:
+        from desktop.services.fraud import run_after_import  # click floods are found in what just came in
+
+        run_after_import(db, result.batch_id)
     return result
 
 

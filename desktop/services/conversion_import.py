@@ -145,6 +145,10 @@ def import_conversions(
     batch_id = run.execute(write=not dry_run)
     if run.problem_count:  # a dry run's problems (a real run raised inside its transaction)
         raise BadInput(run.problems())
+    if batch_id is not None:
+        from desktop.services.fraud import run_after_import  # the rules look at what just came in
+
+        run_after_import(db, batch_id)
     return ConversionImportResult(run.summary(), batch_id, dry_run)
 
 
@@ -319,13 +323,18 @@ class _Run:
             reasons[result[0]] += 1
             if record.coupon and result[0] != "coupon" or record.referral and result[0] != "referral":
                 self._note_signals(reader, record)
-            old = existing.get(record.order_id) if existing else None
+            if not existing:
+                new.append(record)
+                continue
+            old = existing.get(record.order_id)
             if old is None:
                 new.append(record)
             elif old.row_hash != record.row_hash:
                 self._check_update(old, record)
                 changed.append((old, record))
-            if len(self.sample) < SAMPLE_ORDERS:
+        if len(self.sample) < SAMPLE_ORDERS:
+            for record in records[: SAMPLE_ORDERS - len(self.sample)]:
+                old = existing.get(record.order_id)
                 change = "new" if old is None else "unchanged" if old.row_hash == record.row_hash else "updated"
                 self.sample.append(self._preview(record, change))
         tally.orders += len(records)
