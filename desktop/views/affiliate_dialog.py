@@ -37,7 +37,7 @@ from desktop.services.affiliates import (
 )
 from desktop.services.errors import ValidationFailed
 from desktop.services.plans import list_plans
-from desktop.views.page_parts import FieldError
+from desktop.views.page_parts import FieldError, add_form_field
 
 STATUSES = ("prospect", "applied", "screening", "active", "paused", "terminated", "rejected")
 PLATFORMS = ("instagram", "youtube", "tiktok", "x", "blog", "facebook", "pinterest", "twitch", "other")
@@ -95,19 +95,7 @@ class AffiliateDialog(QDialog):
     # building ----------------------------------------------------------------------------------------
 
     def _field(self, form: QFormLayout, key: str, label: str, widget: QWidget, hint: str = "") -> QWidget:
-        cell = QWidget()
-        box = QVBoxLayout(cell)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(2)
-        box.addWidget(widget)
-        if hint:
-            hint_label = QLabel(hint)
-            hint_label.setObjectName("pageSubtitle")
-            box.addWidget(hint_label)
-        error = FieldError()
-        box.addWidget(error)
-        self.errors[key] = error
-        form.addRow(label, cell)
+        self.errors[key] = add_form_field(form, label, widget, hint)
         return widget
 
     def _profile_tab(self) -> QWidget:

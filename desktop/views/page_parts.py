@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
 
 
 def page_title(text: str, subtitle: str = "") -> QWidget:
@@ -52,3 +52,21 @@ class Card(QFrame):
 
     def set_value(self, value: str) -> None:
         self.value_label.setText(value)
+
+
+def add_form_field(form: QFormLayout, label: str, widget: QWidget, hint: str = "") -> FieldError:
+    """A form row: the field, an optional grey hint under it, and its (hidden) validation message under that."""
+    cell = QWidget()
+    box = QVBoxLayout(cell)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.setSpacing(2)
+    box.addWidget(widget)
+    if hint:
+        hint_label = QLabel(hint)
+        hint_label.setObjectName("pageSubtitle")
+        hint_label.setWordWrap(True)
+        box.addWidget(hint_label)
+    error = FieldError()
+    box.addWidget(error)
+    form.addRow(label, cell)
+    return error

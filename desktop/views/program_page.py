@@ -33,7 +33,7 @@ from desktop.services.program_settings import (
     validate_program,
 )
 from desktop.services.timezones import timezone_names
-from desktop.views.page_parts import FieldError, page_title
+from desktop.views.page_parts import FieldError, add_form_field, page_title
 
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "NZD")
 
@@ -115,19 +115,7 @@ class ProgramPage(QWidget):
              "Separated by ; — a recruit whose niches match scores higher."),
         ]
         for key, label, widget, hint in rows:
-            cell = QWidget()
-            box = QVBoxLayout(cell)
-            box.setContentsMargins(0, 0, 0, 0)
-            box.setSpacing(2)
-            box.addWidget(widget)
-            if hint:
-                hint_label = QLabel(hint)
-                hint_label.setObjectName("pageSubtitle")
-                box.addWidget(hint_label)
-            error = FieldError()
-            box.addWidget(error)
-            self.errors[key] = error
-            form.addRow(label, cell)
+            self.errors[key] = add_form_field(form, label, widget, hint)
         form_box = QWidget()
         form_box.setMaximumWidth(760)
         form_box.setLayout(form)
