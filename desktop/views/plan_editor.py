@@ -41,6 +41,7 @@ from desktop.services.program_settings import get_program
 from desktop.services.quality_score import suggested_cap
 from desktop.views.page_parts import FieldError
 from desktop.views.plan_parts import PlanExample, RuleTable
+from desktop.views.plan_what_if_dialog import WhatIfDialog
 
 BASIS_LABELS = {"revenue": "Sales revenue in the month", "sales": "Number of sales in the month"}
 MODE_LABELS = {
@@ -195,13 +196,17 @@ class PlanEditor(QWidget):
         self.save_button = QPushButton("Save plan")
         self.save_button.setObjectName("primary")
         self.save_button.setToolTip("Save the plan (Enter)")
+        self.what_if_button = QPushButton("What if…")
+        self.what_if_button.setToolTip("Replay a past month under these terms, against what it paid; saves nothing")
         buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.what_if_button)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
         outer.addLayout(buttons)
 
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.revert)
+        self.what_if_button.clicked.connect(self.what_if)
         for edit in (self.name, self.sale_value, self.lead_amount, self.signup_amount, self.cap):
             edit.textChanged.connect(self._edited)
             edit.returnPressed.connect(self.save)
@@ -362,11 +367,18 @@ class PlanEditor(QWidget):
         self._show(errors)
         self.save_button.setEnabled(not errors and (self.plan_id is None or self.is_dirty()))
         self.revert_button.setEnabled(self.is_dirty())
+        self.what_if_button.setEnabled(not errors and self.plan_id is not None)  # a new plan has nobody on it yet
         self._show_version_note()
         # The example does not need the name: it shows while the name is all that is missing.
         sound = not (set(errors) - {"name"})
         self.example.show_terms(to_terms(replace(data, name=data.name.strip() or "New plan")) if sound else None)
         return not errors
+
+    def what_if(self) -> None:
+        """The form's terms, saved or not, replayed on a past month in a dialog."""
+        data, errors = self._problems()
+        if not errors and self.plan_id is not None:
+            WhatIfDialog(self.db, self.plan_id, data, self).open()
 
     def _show_version_note(self) -> None:
         detail = self.detail
