@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from datetime import date, datetime
 from pathlib import Path
@@ -107,7 +106,6 @@ def test_record_acceptance_for_the_selected_pending_affiliates(page: GuidelinesP
     assert "do not need to accept" in page.acceptance_label.text()
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
 def test_a_guideline_prints_to_a_pdf_with_real_text(page: GuidelinesPage, db: Database, tmp_path: Path) -> None:
     page.select_document("terms")
     g.publish(db, "terms", "")

@@ -101,8 +101,7 @@ def test_the_workbook_has_its_four_sheets_with_formats_and_safe_text(workbook: t
 
 def convert_with_libreoffice(path: Path, out: Path) -> Path:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice is not installed (scripts/system-deps.sh test installs it)")
+    assert soffice is not None, "LibreOffice is missing: `scripts/system-deps.sh test` installs it"
     # Raw values (not "as shown"), comma-separated, UTF-8; a profile of our own so parallel runs do not collide.
     target = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false"
     profile = (out / "lo-profile").as_uri()
