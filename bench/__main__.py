@@ -5,7 +5,16 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["startup", "engine", "affiliates_page", "import_conversions", "payouts", "metrics", "reviews"]
+BENCHMARKS = [
+    "startup",
+    "engine",
+    "affiliates_page",
+    "import_conversions",
+    "payouts",
+    "metrics",
+    "reviews",
+    "conversions_page",
+]
 
 
 def print_rows(rows: list[tuple[str, float, str, float]]) -> None:
