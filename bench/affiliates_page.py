@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-
-def _median(func: Callable[[], object], runs: int = 5) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        func()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+from bench.timing import median_seconds
 
 
 def run() -> list[tuple[str, float, str, float]]:
@@ -51,8 +41,8 @@ def run() -> list[tuple[str, float, str, float]]:
             page.search.setText("")
             page.apply_filter()
 
-        opened = _median(open_page)
-        filtered = _median(type_search) / 2
+        opened = median_seconds(open_page)
+        filtered = median_seconds(type_search) / 2
         raw = sqlite3.connect(path)
 
         def anchor() -> None:
@@ -61,7 +51,7 @@ def run() -> list[tuple[str, float, str, float]]:
                 "SELECT id, code, name, status, joined_on, total_followers FROM affiliate ORDER BY code LIMIT 200"
             ).fetchall()
 
-        anchor_time = _median(anchor)
+        anchor_time = median_seconds(anchor)
         raw.close()
         db.dispose()
     return [

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-
-def _median(func: Callable[[], object], runs: int = 5) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        func()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+from bench.timing import median_seconds
 
 
 def run() -> list[tuple[str, float, str, float]]:
@@ -50,7 +40,11 @@ def run() -> list[tuple[str, float, str, float]]:
             page.period.setCurrentIndex(page.period.findData("2026-09"))
             page.period.setCurrentIndex(0)
 
-        opened, scrolled, filtered = _median(open_page), _median(scroll_deep), _median(filter_month) / 2
+        opened, scrolled, filtered = (
+            median_seconds(open_page),
+            median_seconds(scroll_deep),
+            median_seconds(filter_month) / 2,
+        )
         raw = sqlite3.connect(path)
 
         def anchor() -> None:
@@ -60,7 +54,7 @@ def run() -> list[tuple[str, float, str, float]]:
                 "ORDER BY local_date DESC, occurred_at DESC, id DESC LIMIT 300"
             ).fetchall()
 
-        anchor_time = _median(anchor)
+        anchor_time = median_seconds(anchor)
         raw.close()
         page.close()
         db.dispose()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import dataclasses
 import random
 import sqlite3
-import statistics
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from bench import timing
 from desktop.money import from_cents, parse_rate
 from desktop.services.commission_engine import OrderLine, PlanTerms, ProductRule, Tier, compute_period
 
@@ -54,21 +53,14 @@ def generate(seed: int = 2026) -> list[tuple[int, list[OrderLine], list[int]]]:
             cents = rnd.randrange(500, 40_000) if kind == "sale" else 0
             quantity = rnd.choice((1, 1, 2, 3))
             sku = rnd.choice(SKUS) if kind == "sale" else None
-            lines.append(
-                OrderLine(f"#{order_no}", line_no, occurred_at, kind, from_cents(cents), quantity, sku)
-            )
+            lines.append(OrderLine(f"#{order_no}", line_no, occurred_at, kind, from_cents(cents), quantity, sku))
             amounts.append(cents)
         made += count
     return per_affiliate
 
 
 def median_seconds(work: Callable[[], object]) -> float:
-    timings = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+    return timing.median_seconds(work, RUNS)
 
 
 def run() -> list[tuple[str, float, str, float]]:
@@ -84,9 +76,7 @@ def run() -> list[tuple[str, float, str, float]]:
     database.commit()
 
     def sql_sum() -> object:
-        return database.execute(
-            "SELECT affiliate, SUM(amount_cents) FROM lines GROUP BY affiliate"
-        ).fetchall()
+        return database.execute("SELECT affiliate, SUM(amount_cents) FROM lines GROUP BY affiliate").fetchall()
 
     anchor_name = "sqlite3 SUM(amount_cents) GROUP BY affiliate, 100,000 rows in memory"
     anchor = median_seconds(sql_sum)

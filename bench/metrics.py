@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -13,6 +12,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from bench.timing import median_seconds
 
 ORDERS = 1_000_000
 AFFILIATES = 10_000
@@ -22,13 +23,7 @@ RUNS = 5
 
 
 def _median(func: Callable[[], object], runs: int = RUNS) -> float:
-    func()  # warm the page cache: the figure is the steady state a user sees on a second look
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        func()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    return median_seconds(func, runs, warm=True)  # the steady state a user sees on a second look
 
 
 def populate(

@@ -71,7 +71,7 @@ def toml_table_line(text: str, path: TablePath) -> int | None:
     return next((n for n, _line, header in _table_lines(text, path) if header), None)
 
 
-def _place(file_name: str, text: str, path: TablePath, key: str | None) -> str:
+def toml_place(file_name: str, text: str, path: TablePath, key: str | None) -> str:
     """ "p.toml, line 12, key 'min'", or the table's header line when the key is not written."""
     if key is not None:
         line = toml_key_line(text, path, key)
@@ -86,7 +86,7 @@ def _place(file_name: str, text: str, path: TablePath, key: str | None) -> str:
 # --- reading -------------------------------------------------------------------------------------------
 
 
-def _text(raw: Any) -> str:
+def toml_text(raw: Any) -> str:
     if not isinstance(raw, str):
         raise ValueError("must be text in quotes")
     return raw.strip()
@@ -109,10 +109,10 @@ def _rate(raw: Any) -> Decimal:
 
 
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "name": _text,
-    "tier_basis": _text,
-    "tier_mode": _text,
-    "sku": _text,
+    "name": toml_text,
+    "tier_basis": toml_text,
+    "tier_mode": toml_text,
+    "sku": toml_text,
     "sale_rate": _rate,
     "sale_amount": _amount,
     "lead_amount": _amount,
@@ -147,12 +147,12 @@ def _read_table(
         if key in NESTED and not prefix:
             continue
         if key not in keys:
-            problems.append(f"{_place(file_name, text, path, key)}: unknown key (known: {', '.join(keys)})")
+            problems.append(f"{toml_place(file_name, text, path, key)}: unknown key (known: {', '.join(keys)})")
             continue
         try:
             values[key] = CONVERTERS[key](raw)
         except ValueError as exc:  # MoneyError is a ValueError
-            problems.append(f"{_place(file_name, text, path, key)}: {exc}")
+            problems.append(f"{toml_place(file_name, text, path, key)}: {exc}")
             reported.add(_field(key, prefix))
     return values, reported, problems
 
@@ -163,7 +163,7 @@ def _nested(
     if raw is None:
         return [], set(), []
     if not isinstance(raw, list) or not all(isinstance(entry, dict) for entry in raw):
-        place = _place(file_name, text, plan_path, kind)
+        place = toml_place(file_name, text, plan_path, kind)
         return [], set(), [f"{place}: write each {kind} as its own [[plan.{kind}]] table"]
     entries: list[tuple[dict[str, Any], int]] = []
     reported: set[str] = set()
@@ -173,7 +173,7 @@ def _nested(
         prefix = f"{prefix_name}[{index}]."
         values, seen, found = _read_table(file_name, text, (*plan_path, (kind, index)), entry, NESTED[kind], prefix)
         if kind == "tier" and "min" not in entry:
-            place = _place(file_name, text, (*plan_path, (kind, index)), None)
+            place = toml_place(file_name, text, (*plan_path, (kind, index)), None)
             found.append(f"{place}: a tier needs min, the threshold it starts at")
             seen.add(prefix + "min")
         entries.append((values, index))
@@ -185,7 +185,7 @@ def _nested(
 def read_plan_tables(file_name: str, text: str, raw: Any) -> tuple[list[PlanTable], list[str]]:
     """The plans a file's [[plan]] tables describe, and the problems of their values (with lines)."""
     if not isinstance(raw, list) or not all(isinstance(table, dict) for table in raw):
-        place = _place(file_name, text, (("plan", 0),), None)
+        place = toml_place(file_name, text, (("plan", 0),), None)
         return [], [f"{place}: write each plan as its own [[plan]] table, with two brackets"]
     plans: list[PlanTable] = []
     problems: list[str] = []
@@ -211,7 +211,7 @@ def read_plan_tables(file_name: str, text: str, raw: Any) -> tuple[list[PlanTabl
         )
         folded = data.name.casefold()
         if folded and folded in names:
-            found.append(f"{_place(file_name, text, path, 'name')}: a [[plan]] above has this name already")
+            found.append(f"{toml_place(file_name, text, path, 'name')}: a [[plan]] above has this name already")
             reported.add("name")
         names.add(folded)
         plans.append(PlanTable(index, data, table, frozenset(reported | tier_seen | product_seen)))
@@ -250,7 +250,7 @@ def plan_table_problems(session: Session, file_name: str, text: str, plans: list
         for field, message in errors.items():
             if field not in plan.reported:
                 path, key = _locate(plan, field)
-                problems.append(f"{_place(file_name, text, path, key)}: {message}")
+                problems.append(f"{toml_place(file_name, text, path, key)}: {message}")
     return problems
 
 

@@ -15,7 +15,7 @@ from desktop.db import Database
 from desktop.models import Affiliate, Target
 from desktop.money import format_rate, parse_money, parse_rate
 from desktop.services.metrics import PERCENT_METRICS
-from desktop.services.plan_toml import toml_key_line, toml_table_line
+from desktop.services.plan_toml import toml_place, toml_text
 from desktop.services.targets import (
     COUNT_METRICS,
     TargetInput,
@@ -40,19 +40,7 @@ class TargetTable:
 
 
 def _where(file_name: str, text: str, index: int, key: str | None) -> str:
-    path = (("target", index),)
-    line = toml_key_line(text, path, key) if key else None
-    if line is not None:
-        return f"{file_name}, line {line}, key '{key}'"
-    header = toml_table_line(text, path)
-    place = f"{file_name}, line {header}, [[target]]" if header else f"{file_name}, [[target]] number {index + 1}"
-    return f"{place}, key '{key}'" if key else place
-
-
-def _text(raw: Any) -> str:
-    if not isinstance(raw, str):
-        raise ValueError("must be text in quotes")
-    return raw.strip()
+    return toml_place(file_name, text, (("target", index),), key)
 
 
 def _scopes(raw: Any) -> list[str]:
@@ -99,13 +87,13 @@ def _rate(raw: Any) -> Decimal:
 
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "affiliates": _scopes,
-    "metric": _text,
-    "period": _text,
+    "metric": toml_text,
+    "period": toml_text,
     "goal": _goal,
     "growth": _growth,
     "bonus": _amount,
     "reward_rate": _rate,
-    "reward": _text,
+    "reward": toml_text,
 }
 
 
@@ -133,9 +121,18 @@ def read_target_tables(file_name: str, text: str, raw: Any) -> tuple[list[Target
                 problems.append(f"{_where(file_name, text, index, None)}: a target needs {key}")
                 reported.add(key)
         targets = tuple(
-            normalized(TargetInput(scope, values.get("metric", ""), values.get("period", ""), values.get("goal"),
-                                   values.get("growth"), values.get("bonus"), values.get("reward_rate"),
-                                   values.get("reward")))  # fmt: skip
+            normalized(
+                TargetInput(
+                    scope,
+                    values.get("metric", ""),
+                    values.get("period", ""),
+                    values.get("goal"),
+                    values.get("growth"),
+                    values.get("bonus"),
+                    values.get("reward_rate"),
+                    values.get("reward"),
+                )
+            )  # fmt: skip
             for scope in values.get("affiliates", [])
         )
         for target in targets:
@@ -241,4 +238,3 @@ def targets_toml_text(tables: list[dict[str, Any]]) -> str:
     import tomli_w
 
     return "".join("\n[[target]]\n" + tomli_w.dumps(table) for table in tables)
-
