@@ -22,6 +22,7 @@ from desktop.services.attribution import (
     ClickIndex,
     has_visitor_clicks,
 )
+from desktop.services.bulk_writer import WriterProcess
 from desktop.services.conversion_parse import OrderRecord, ReadContext, Rows
 from desktop.services.conversion_source import (
     CountedRows,
@@ -33,7 +34,15 @@ from desktop.services.conversion_source import (
     fewer_collections,
     find_convention,
 )
-from desktop.services.conversion_store import ConversionStore, StoredOrder, local_now, start_batch, stored_orders
+from desktop.services.conversion_store import (
+    ConversionStore,
+    StoredOrder,
+    count_batch_in,
+    local_now,
+    start_batch,
+    start_batch_in,
+    stored_orders,
+)
 from desktop.services.conversion_values import AmountReader, LocalClock
 from desktop.services.errors import BadInput
 from desktop.services.program_settings import ProgramSettings, get_program
@@ -41,6 +50,7 @@ from desktop.services.tabular import Problem, Table, TableError, open_table
 
 Progress = Callable[[int, int, str], None]
 BATCH_ORDERS = 5000
+WRITER_FROM_ROWS = 100_000  # a CSV file of this many lines into SQLite is written by a second process
 SAMPLE_ORDERS = 50
 ATTRIBUTION_ORDER = ("coupon", "referral", "click", "organic")
 
@@ -265,6 +275,8 @@ class _Run:
                 ctx.take(table)
             self._done(rows)
             return None
+        if self.db.is_sqlite and self.db.path is not None and estimate >= WRITER_FROM_ROWS:
+            return self._pass_with_writer(self.db.path, table, reader, ahead, rows, estimate)
         with self.db.write() as session:
             batch_id = start_batch(session, "conversions", name, self.preset_name, self._now()).id
             note = f"re-imported from {name}"
@@ -279,6 +291,31 @@ class _Run:
                 raise BadInput(self.problems())
             self._finish_batch(session, batch_id)
             self._done(rows)  # still inside the transaction: a cancel here keeps nothing either
+        return batch_id
+
+    def _pass_with_writer(
+        self, path: Path, table: Table | CsvRows, reader: OrderReader, ahead: Rows, rows: CountedRows, estimate: int
+    ) -> int:
+        """_pass's writing half in a second process (bulk_writer): the same statements, one transaction there."""
+        ctx = self.ctx
+        assert ctx is not None
+        name = self.path.name
+        with WriterProcess(path) as writer:
+            writer.begin()  # the write lock: from here on nobody else changes affiliates, coupons or orders
+            batch_id = start_batch_in(writer, "conversions", name, self.preset_name, self._now())
+            note = f"re-imported from {name}"
+            store = ConversionStore(writer, batch_id=batch_id, now=self._now(), note=note, currency=ctx.currency)
+            store.defer_indexes(estimate)
+            with self.db.read() as lookups:
+                self._read(lookups, reader, ahead, rows, store)
+            store.finish()
+            ctx.take(table)
+            if ctx.problem_count:
+                raise BadInput(self.problems())
+            t = self.tally
+            count_batch_in(writer, batch_id, self.preset_name, t.rows, t.new, t.updated, t.unchanged)
+            self._done(rows)  # before the commit: a cancel here keeps nothing either
+            writer.commit()
         return batch_id
 
     def _done(self, rows: CountedRows) -> None:

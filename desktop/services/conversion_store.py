@@ -7,11 +7,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Index, Table, select
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from desktop.models import Conversion, ImportBatch
 from desktop.services.attribution import IN_CHUNK
@@ -25,7 +28,7 @@ _LINE_COLUMNS = "conversion_id, line_no, sku, product, quantity, amount"
 _HISTORY_COLUMNS = "conversion_id, from_status, to_status, from_refunded, to_refunded"
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 # Indexes whose keys arrive in random order: for a file bigger than the table they are built once at the end.
-DEFERRED_INDEXES = ("ix_conversion_affiliate_date", "ix_conversion_date")
+DEFERRED_INDEXES = ("ix_conversion_affiliate_date", "ix_conversion_date", "ix_conversion_batch_id")
 DEFER_FROM_ROWS = 50_000
 
 
@@ -56,6 +59,38 @@ def stored_orders(session: Session, order_ids: Sequence[str]) -> dict[str, Store
     return found
 
 
+class Executor(Protocol):
+    """Where the store's statements go: this process's connection, or a writer process (bulk_writer)."""
+
+    dialect_name: str
+    paramstyle: str
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+
+class ConnectionExecutor:
+    """Statements on a connection of this process, in its transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.dialect_name = conn.dialect.name
+        self.paramstyle = conn.dialect.paramstyle
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.conn.exec_driver_sql(sql, list(rows))
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.exec_driver_sql(sql, tuple(params)).scalar()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.conn.exec_driver_sql(sql, tuple(params))
+
+
 class ConversionStore:
     """Bulk statements in the caller's write transaction (Money columns hold integer cents), a batch per call.
 
@@ -63,25 +98,25 @@ class ConversionStore:
     written as SQLAlchemy writes them on SQLite, so ORM queries and SQL comparisons see one format.
     """
 
-    def __init__(self, session: Session, *, batch_id: int, now: datetime, note: str, currency: str) -> None:
+    def __init__(self, target: Session | Executor, *, batch_id: int, now: datetime, note: str, currency: str) -> None:
         if not CURRENCY_CODE.fullmatch(currency):
             raise ValueError(f"not a currency code: {currency!r}")
-        self.conn = session.connection()
-        self.sqlite = self.conn.dialect.name == "sqlite"
-        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        self.db = ConnectionExecutor(target.connection()) if isinstance(target, Session) else target
+        self.sqlite = self.db.dialect_name == "sqlite"
+        mark = "?" if self.db.paramstyle == "qmark" else "%s"
         self._now: Any = now.isoformat(" ", "microseconds") if self.sqlite else now
         self._note = note
         self._next_id = 0
         self._deferred: list[Index] = []
         # the fixed values are ours (an id, a validated currency code, our clock), never the file's
         fixed = f"'{currency}', {int(batch_id)}, '{self._now}', '{self._now}'"
-        target = f"INSERT INTO conversion ({_NEW_COLUMNS}, currency, batch_id, created_at, updated_at)"
+        into = f"INSERT INTO conversion ({_NEW_COLUMNS}, currency, batch_id, created_at, updated_at)"
         line_target = f"INSERT INTO conversion_line ({_LINE_COLUMNS})"
         if self.sqlite:  # ?4 and ?6, ?7 are bound once and used twice: fewer values to hand over per order
             values = "?1, ?2, ?3, ?4, substr(?4, 1, 10), ?5, ?6, ?7, ?6 - ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15"
-            self._insert = f"{target} VALUES ({values}, {fixed})"
+            self._insert = f"{into} VALUES ({values}, {fixed})"
         else:
-            self._insert = f"{target} VALUES ({', '.join([mark] * 17)}, {fixed})"
+            self._insert = f"{into} VALUES ({', '.join([mark] * 17)}, {fixed})"
         self._insert_line = f"{line_target} VALUES ({', '.join([mark] * 6)})"
         self._delete_lines = f"DELETE FROM conversion_line WHERE conversion_id = {mark}"
         sets = ", ".join(f"{name.strip()} = {mark}" for name in _NEW_COLUMNS.split(",")[2:])
@@ -105,14 +140,14 @@ class ConversionStore:
         """
         if not self.sqlite or expected_rows < DEFER_FROM_ROWS:
             return
-        stored = self.conn.exec_driver_sql("SELECT COUNT(*) FROM conversion").scalar() or 0
+        stored = self.db.scalar("SELECT COUNT(*) FROM conversion") or 0
         if stored > expected_rows:
             return
         table = Conversion.__table__
         assert isinstance(table, Table)
         for index in table.indexes:
             if index.name in DEFERRED_INDEXES:
-                index.drop(self.conn)
+                self.db.execute(str(DropIndex(index).compile(dialect=_SQLITE)))
                 self._deferred.append(index)
 
     def insert(self, records: Sequence[OrderRecord]) -> None:
@@ -169,22 +204,25 @@ class ConversionStore:
     def finish(self) -> None:
         """Build the deferred indexes."""
         for index in self._deferred:
-            index.create(self.conn)
+            self.db.execute(str(CreateIndex(index).compile(dialect=_SQLITE)))
         self._deferred = []
 
     def _run(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            self.conn.exec_driver_sql(sql, rows)
+        self.db.many(sql, rows)
 
     def _reserve_ids(self, count: int) -> list[int]:
         if self.sqlite:
             if not self._next_id:  # the write lock is held, so nobody else takes ids meanwhile
-                top = self.conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM conversion").scalar()
+                top = self.db.scalar("SELECT COALESCE(MAX(id), 0) FROM conversion")
                 self._next_id = (top or 0) + 1
             first, self._next_id = self._next_id, self._next_id + count
             return list(range(first, first + count))
         sql = "SELECT nextval(pg_get_serial_sequence('conversion', 'id')) FROM generate_series(1, %s)"
-        return [row[0] for row in self.conn.exec_driver_sql(sql, (count,))]
+        assert isinstance(self.db, ConnectionExecutor)  # the writer process is for SQLite only
+        return [row[0] for row in self.db.conn.exec_driver_sql(sql, (count,))]
+
+
+_SQLITE = sqlite.dialect()
 
 
 def start_batch(session: Session, kind: str, file: str, preset: str, now: datetime) -> ImportBatch:
@@ -194,6 +232,23 @@ def start_batch(session: Session, kind: str, file: str, preset: str, now: dateti
     session.add(batch)
     session.flush()
     return batch
+
+
+def start_batch_in(db: Executor, kind: str, file: str, preset: str, now: datetime) -> int:
+    """start_batch through an executor (the writer process): the new batch's id."""
+    db.execute(
+        "INSERT INTO import_batch (kind, file_name, preset, imported_at, imported_by, rows, new, updated, unchanged) "
+        "VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0)",
+        (kind, file[:500], preset, now.isoformat(" ", "microseconds"), _user()),
+    )
+    return int(db.scalar("SELECT last_insert_rowid()"))
+
+
+def count_batch_in(db: Executor, batch_id: int, preset: str, rows: int, new: int, updated: int, unchanged: int) -> None:
+    db.execute(
+        "UPDATE import_batch SET preset = ?, rows = ?, new = ?, updated = ?, unchanged = ? WHERE id = ?",
+        (preset, rows, new, updated, unchanged, batch_id),
+    )
 
 
 def local_now(timezone: str) -> datetime:
