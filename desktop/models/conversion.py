@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desktop.models.base import Base
@@ -39,8 +39,12 @@ class Conversion(Base):
         # Covering indexes: per-affiliate period sums read only the index.
         Index("ix_conversion_affiliate_date", "affiliate_id", "local_date", "status", "type", "net_amount"),
         Index("ix_conversion_date", "local_date", "status", "type", "affiliate_id", "net_amount"),
-        Index("ix_conversion_visitor", "visitor_id"),
-    )
+        # Partial: most orders have no visitor and are on no paid sheet, and lookups always ask for a value.
+        Index("ix_conversion_visitor", "visitor_id", sqlite_where=text("visitor_id IS NOT NULL"),
+              postgresql_where=text("visitor_id IS NOT NULL")),
+        Index("ix_conversion_paid_sheet_id", "paid_sheet_id", sqlite_where=text("paid_sheet_id IS NOT NULL"),
+              postgresql_where=text("paid_sheet_id IS NOT NULL")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[str] = mapped_column(String(100), unique=True)  # the shop's order number
@@ -61,7 +65,7 @@ class Conversion(Base):
     customer_email: Mapped[str | None] = mapped_column(String(254))
     row_hash: Mapped[str] = mapped_column(String(64))  # of the imported fields: identical re-import = unchanged
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"), index=True)
-    paid_sheet_id: Mapped[int | None] = mapped_column(ForeignKey("payout_sheet.id", ondelete="RESTRICT"), index=True)
+    paid_sheet_id: Mapped[int | None] = mapped_column(ForeignKey("payout_sheet.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

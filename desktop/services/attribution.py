@@ -6,6 +6,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import compress, repeat
+from operator import is_
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, and_, bindparam, exists, select, update
@@ -196,6 +198,7 @@ class Attributor:
         self.directory = directory
         self._signals: dict[tuple[str | None, str | None], Signals] = {}
         self._settled: dict[tuple[str | None, str | None], Attribution] = {}
+        self._without_visitor: dict[tuple[str | None, str | None], Attribution] = {}
 
     def signals(self, coupon_text: str | None, referral_code: str | None) -> Signals:
         """(affiliate coupon, known referral code, first coupon that is no affiliate's)."""
@@ -229,6 +232,29 @@ class Attributor:
         if not self.needs_clicks(coupon_text, referral_code, "any visitor"):
             self._settled[key] = found  # decided before the click step: the same for every such order
         return found
+
+    def decide_many(
+        self,
+        coupons: Sequence[str | None],
+        referrals: Sequence[str | None],
+        visitors: Sequence[str | None],
+        whens: Sequence[datetime],
+        clicks: ClickIndex | None,
+    ) -> list[Attribution]:
+        """decide() for columns of orders: the settled ones are looked up in one pass, the others one by one."""
+        found: list[Attribution | None] = list(map(self._settled.get, zip(coupons, referrals, strict=True)))
+        if None in found:
+            decide, without = self.decide, self._without_visitor
+            for index in compress(range(len(found)), map(is_, found, repeat(None))):
+                coupon, referral, visitor = coupons[index], referrals[index], visitors[index]
+                if visitor:
+                    found[index] = decide(coupon, referral, visitor, whens[index], clicks)
+                    continue
+                known = without.get((coupon, referral))
+                if known is None:  # no visitor, so no click: the same for every order with these codes
+                    known = without[(coupon, referral)] = decide(coupon, referral, None, whens[index], None)
+                found[index] = known
+        return found  # type: ignore[return-value]  # no None is left
 
 
 # --- recomputing stored orders -------------------------------------------------------------------------------

@@ -22,16 +22,22 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from desktop.services.row_hash import row_hashes
+
+TIMING_VAR = "AFFILIATE_DESK_WRITER_TIMING"  # set: the writer prints where its time went (bench/import_conversions)
 CHILD_FLAG = "--bulk-writer"  # how the bundled executable is told to be the writer (see desktop/__main__.py)
-# messages: ("begin",) ("many", sql, rows) ("scalar", sql, params) ("commit",) ("rollback",), pickled on the child's
+# messages: ("begin",) ("many", sql, rows) ("columns", sql, columns, hash_last) ("scalar", sql, params) ("commit",)
+# ("rollback",),
+# pickled on the child's
 # stdin; replies, pickled on its stdout, to "begin", "scalar" and "commit": ("ok", value) or ("error", text). A
-# failed "many" is answered by the reply to the next of those.
+# failed "many" or "columns" is answered by the reply to the next of those.
 
 
 class WriterFailed(RuntimeError):
@@ -50,6 +56,9 @@ def child_main(path: str) -> int:
 def serve(requests: IO[bytes], replies: IO[bytes], path: str) -> None:
     database: sqlite3.Connection | None = None
     failure: str | None = None
+    timing = os.environ.get(TIMING_VAR) is not None
+    spent = {"waiting and unpickling": 0.0, "inserting": 0.0, "other statements": 0.0}
+    clock = time.perf_counter
 
     def reply(status: str, value: Any) -> None:
         pickle.dump((status, value), replies, protocol=pickle.HIGHEST_PROTOCOL)
@@ -57,18 +66,29 @@ def serve(requests: IO[bytes], replies: IO[bytes], path: str) -> None:
 
     try:
         while True:
+            started = clock()
             try:
                 message = pickle.load(requests)
             except EOFError:  # the importer is gone: close without committing
                 return
             kind = message[0]
-            if kind == "many":
+            spent["waiting and unpickling"] += clock() - started
+            started = clock()
+            if kind == "many" or kind == "columns":
                 if failure is None:
                     try:
                         assert database is not None
-                        database.executemany(message[1], message[2])
+                        if kind == "many":
+                            rows = message[2]
+                        else:
+                            columns = message[2]
+                            if message[3]:  # hash_last: the fingerprints are computed here, off the reader's core
+                                columns[-1] = row_hashes(columns[-1])
+                            rows = zip(*columns, strict=True)
+                        database.executemany(message[1], rows)
                     except Exception as exc:  # answered with the next message that expects a reply
                         failure = _describe(exc)
+                spent["inserting"] += clock() - started
                 continue
             if failure is not None:
                 reply("error", failure)
@@ -86,10 +106,14 @@ def serve(requests: IO[bytes], replies: IO[bytes], path: str) -> None:
                 elif kind == "scalar":
                     assert database is not None
                     row = database.execute(message[1], message[2]).fetchone()
+                    spent["other statements"] += clock() - started
                     reply("ok", row[0] if row else None)
                 elif kind == "commit":
                     assert database is not None
                     database.execute("COMMIT")
+                    spent["other statements"] += clock() - started
+                    if timing:
+                        print("writer process:", ", ".join(f"{k} {v:.2f} s" for k, v in spent.items()), file=sys.stderr)
                     reply("ok", None)
                     return
                 else:  # rollback: nobody waits for an answer
@@ -152,6 +176,10 @@ class WriterProcess:
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self._send(("many", sql, rows))
+
+    def many_columns(self, sql: str, columns: Sequence[Sequence[Any]], *, hash_last: bool = False) -> None:
+        if columns and columns[0]:
+            self._send(("columns", sql, list(columns), hash_last))
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._ask(("scalar", sql, tuple(params)))

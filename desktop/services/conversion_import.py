@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import compress, count
+from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,6 +25,7 @@ from desktop.services.attribution import (
     has_visitor_clicks,
 )
 from desktop.services.bulk_writer import WriterProcess
+from desktop.services.conversion_columns import OrderBatch
 from desktop.services.conversion_parse import OrderRecord, ReadContext, Rows
 from desktop.services.conversion_source import (
     CountedRows,
@@ -333,8 +336,12 @@ class _Run:
         self.with_clicks = self.rules.cookie_days > 0 and has_visitor_clicks(session)
         try:
             with fewer_collections():
-                for record in reader.orders(ahead, self.ctx):
-                    self.pending.append(record)
+                for item in reader.orders(ahead, self.ctx):
+                    if type(item) is OrderBatch:
+                        self._flush(session, reader, store)  # the orders before it first: ids follow the file
+                        self._flush_batch(session, reader, store, item)
+                        continue
+                    self.pending.append(item)  # type: ignore[arg-type]
                     if len(self.pending) >= BATCH_ORDERS:
                         self._flush(session, reader, store)
                 self._flush(session, reader, store)
@@ -388,15 +395,46 @@ class _Run:
             store.insert(new)
             store.update(changed)
 
+    def _flush_batch(
+        self, session: Session, reader: OrderReader, store: ConversionStore | None, batch: OrderBatch
+    ) -> None:
+        """_flush for orders read the quick way: a column at a time. Orders already stored, and the preview's
+        first orders, go through _flush as records."""
+        ctx, tally = self.ctx, self.tally
+        assert ctx is not None
+        if len(self.sample) < SAMPLE_ORDERS or (self.had_orders and stored_orders(session, batch.order_ids)):
+            self.pending = batch.records()
+            self._flush(session, reader, store)
+            return
+        clicks = self._clicks_of(session, batch.coupons, batch.referrals, batch.visitors, batch.whens)
+        found = self.attributor.decide_many(batch.coupons, batch.referrals, batch.visitors, batch.whens, clicks)
+        reasons = list(map(itemgetter(0), found))
+        noted = [index for index, coupon, referral, reason in zip(count(), batch.coupons, batch.referrals, reasons)
+                 if (coupon and reason != "coupon") or (referral and reason != "referral")]  # fmt: skip
+        for index in noted:
+            self._note(reader, batch.lines[index], batch.coupons[index], batch.referrals[index])
+        tally.reasons.update(reasons)
+        tally.orders += len(batch)
+        tally.new += len(batch)
+        tally.cents += sum(batch.amounts)
+        first, last = min(batch.whens), max(batch.whens)
+        tally.first = first if tally.first is None else min(first, tally.first)
+        tally.last = last if tally.last is None else max(last, tally.last)
+        if store is not None and not ctx.problem_count:
+            store.insert_batch(batch, found)
+
     def _note_signals(self, reader: OrderReader, record: OrderRecord) -> None:
+        self._note(reader, record.line, record.coupon, record.referral)
+
+    def _note(self, reader: OrderReader, line: int, coupon: str | None, referral_code: str | None) -> None:
         """A referral code nobody has is a problem; a coupon nobody has is only counted."""
         assert self.ctx is not None
-        _, referral, unknown = self.attributor.signals(record.coupon, record.referral)
+        _, referral, unknown = self.attributor.signals(coupon, referral_code)
         if unknown:
             self.tally.unknown_coupons[unknown.upper()] += 1
-        if record.referral and referral is None:
-            message = f"no affiliate has the code '{record.referral}'"
-            self.ctx.problem(record.line, reader.referral_column(), message)
+        if referral_code and referral is None:
+            message = f"no affiliate has the code '{referral_code}'"
+            self.ctx.problem(line, reader.referral_column(), message)
 
     def _check_update(self, old: StoredOrder, record: OrderRecord) -> None:
         if old.paid_sheet_id is None:
@@ -412,13 +450,31 @@ class _Run:
         """The clicks of the visitors whose orders no coupon or referral code settles, in one query per 900."""
         if not self.with_clicks:
             return None
+        coupons = [r.coupon for r in records]
+        referrals = [r.referral for r in records]
+        return self._clicks_of(
+            session, coupons, referrals, [r.visitor for r in records], [r.occurred_at for r in records]
+        )
+
+    def _clicks_of(
+        self,
+        session: Session,
+        coupons: list[str | None],
+        referrals: list[str | None],
+        visitors: list[str | None],
+        whens: list[datetime],
+    ) -> ClickIndex | None:
+        if not self.with_clicks:
+            return None
         needs = self.attributor.needs_clicks
-        waiting = [r for r in records if r.visitor and needs(r.coupon, r.referral, r.visitor)]
+        waiting = [index for index in compress(range(len(visitors)), visitors)
+                   if needs(coupons[index], referrals[index], visitors[index])]  # fmt: skip
         if not waiting:
             return None
-        start = min(r.occurred_at for r in waiting) - timedelta(days=self.rules.cookie_days)
-        end = max(r.occurred_at for r in waiting)
-        return ClickIndex.load(session, {r.visitor for r in waiting if r.visitor}, start, end)
+        times = [whens[index] for index in waiting]
+        start = min(times) - timedelta(days=self.rules.cookie_days)
+        wanted = {visitor for index in waiting if (visitor := visitors[index])}
+        return ClickIndex.load(session, wanted, start, max(times))
 
     def _preview(self, record: OrderRecord, change: str) -> OrderPreview:
         code = self.directory.code_of.get(record.affiliate_id) if record.affiliate_id is not None else None

@@ -12,6 +12,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Protocol
 
+from desktop.services.conversion_columns import OrderBatch
 from desktop.services.conversion_parse import GenericReader, OrderRecord, ReadContext, Rows
 from desktop.services.conversion_presets import (
     PRESET_LABELS,
@@ -45,7 +46,7 @@ class OrderReader(Protocol):
 
     def referral_column(self) -> str: ...
 
-    def orders(self, rows: Rows, ctx: ReadContext) -> Iterator[OrderRecord]: ...
+    def orders(self, rows: Rows, ctx: ReadContext) -> Iterator[OrderRecord | OrderBatch]: ...
 
 
 @dataclass(frozen=True)
