@@ -12,7 +12,7 @@ from test_conversion_support import affiliates as make_affiliates
 from test_conversion_support import orders, program, write_csv
 
 from desktop.db import Database, open_database
-from desktop.services import conversion_columns, conversion_import
+from desktop.services import conversion_columns, conversion_import, conversion_parse
 from desktop.services.click_import import import_clicks
 from desktop.services.conversion_import import import_conversions, preview_conversions
 from desktop.services.errors import BadInput
@@ -127,7 +127,8 @@ def test_the_quick_way_really_reads_most_blocks(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(BadInput) as excinfo:
         import_conversions(db, write_csv(tmp_path / "orders.csv", HEADER, rows))
     assert [problem.line for problem in excinfo.value.problems] == [4002]
-    assert calls["careful"] == 1 and calls["quick"] == 3  # 2047 + 2048 + 904 + 1 rows: the last order waits
+    blocks = -(-5000 // conversion_parse.BLOCK_ROWS) + 1  # each block's last order waits for the next block
+    assert calls["careful"] == 1 and calls["quick"] == blocks - 1
     rows[4000][3] = "12.50"
     preview = preview_conversions(db, write_csv(tmp_path / "orders.csv", HEADER, rows))
     assert preview.ok and preview.summary.orders == 5000 and len(preview.sample) == 50

@@ -139,7 +139,7 @@ class WriterProcess:
     is raised by the next call that waits for an answer.
     """
 
-    QUEUED = 8
+    QUEUED = 16
 
     dialect_name = "sqlite"
     paramstyle = "qmark"

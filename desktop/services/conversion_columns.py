@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, chain, compress, repeat
 from operator import add, eq, itemgetter, mul, ne, not_, or_
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop.models import CONVERSION_STATUSES, CONVERSION_TYPES
 from desktop.services.conversion_presets import LINE_FIELDS, ORDER_FIELDS
@@ -62,6 +62,23 @@ class OrderBatch:
 
     def hashes(self) -> list[str]:
         return row_hashes(self.hash_texts)
+
+    @classmethod
+    def joined(cls, batches: Sequence[OrderBatch]) -> OrderBatch:
+        """One batch of the orders of several, in their order."""
+        if len(batches) == 1:
+            return batches[0]
+        first = batches[0]
+        columns: dict[str, Any] = {}
+        for name in cls.__slots__:
+            if name not in ("currency", "make", "line_order"):
+                columns[name] = list(chain.from_iterable(getattr(batch, name) for batch in batches))
+        line_order: list[int] = []
+        offset = 0
+        for batch in batches:
+            line_order.extend(map(offset.__add__, batch.line_order))
+            offset += len(batch)
+        return cls(currency=first.currency, make=first.make, line_order=line_order, **columns)
 
     def records(self) -> list[OrderRecord]:
         """The same orders as OrderRecords (for the preview's sample, and for orders already stored)."""
