@@ -270,7 +270,7 @@ class _Run:
         self, table: Table | CsvRows, reader: OrderReader, rows: CountedRows, estimate: int, *, write: bool
     ) -> int | None:
         name = self.path.name
-        convention, ahead = find_convention(self.path, iter(rows), reader)
+        convention, ahead = find_convention(self.path, rows, reader)
         self.decimal = (convention.separator, convention.reason)
         clock = LocalClock(self.settings.timezone)
         ctx = self.ctx = ReadContext(name, AmountReader(convention), clock, self.settings.currency)

@@ -237,32 +237,36 @@ class GenericReader:
         columns = ColumnFinisher(ctx, self.positions, OrderRecord)
         id_at = self.positions["order_id"]
         seen: set[str] = set()
-        held: list[tuple[int, list[str]]] = []
-        while block := list(islice(rows, BLOCK_ROWS)):
+        held_lines: list[int] = []
+        held: list[list[str]] = []
+        for lines, cells in _blocks(rows):
             if held:
-                block[:0] = held
-            last = block[-1][1][id_at].strip()
-            cut = len(block) - 1
-            while cut > 0 and block[cut - 1][1][id_at].strip() == last:
+                lines[:0], cells[:0] = held_lines, held
+            if not cells:
+                continue
+            last = cells[-1][id_at].strip()
+            cut = len(cells) - 1
+            while cut > 0 and cells[cut - 1][id_at].strip() == last:
                 cut -= 1
-            held = block[cut:]
+            held_lines, held = lines[cut:], cells[cut:]
             if cut:
-                yield from self._block(block[:cut], ctx, finisher, columns, seen)
+                yield from self._block(lines[:cut], cells[:cut], ctx, finisher, columns, seen)
         if held:
-            yield from self._block(held, ctx, finisher, columns, seen)
+            yield from self._block(held_lines, held, ctx, finisher, columns, seen)
 
     def _block(
         self,
-        block: list[tuple[int, list[str]]],
+        lines: list[int],
+        cells: list[list[str]],
         ctx: ReadContext,
         finisher: _OrderFinisher,
         columns: ColumnFinisher,
         seen: set[str],
     ) -> Iterable[OrderRecord | OrderBatch]:
         try:
-            return [columns.finish([line for line, _ in block], [cells for _, cells in block], seen)]
+            return [columns.finish(lines, cells, seen)]
         except Unusual:
-            return self._careful(block, ctx, finisher, seen)
+            return self._careful(list(zip(lines, cells, strict=True)), ctx, finisher, seen)
 
     def _careful(
         self, block: list[tuple[int, list[str]]], ctx: ReadContext, finisher: _OrderFinisher, seen: set[str]
@@ -302,6 +306,17 @@ class GenericReader:
             record = finish(current, group)
             if record is not None:
                 yield record
+
+
+def _blocks(rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[list[int], list[list[str]]]]:
+    """Blocks of rows: the file's own when it reads so (conversion_source.Ahead), else cut here."""
+    blocks = getattr(rows, "blocks", None)
+    if blocks is not None:
+        yield from blocks()
+        return
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, BLOCK_ROWS)):
+        yield [line for line, _ in chunk], [cells for _, cells in chunk]
 
 
 class _OrderFinisher:

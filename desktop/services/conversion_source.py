@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import gc
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
 
@@ -34,6 +36,7 @@ from desktop.services.tabular import MAX_LISTED_PROBLEMS, XLSX_SUFFIXES, Problem
 Progress = Callable[[int, int, str], None]
 PROGRESS_EVERY = 10_000
 LOOKAHEAD_ROWS = 1000
+BLOCK_ROWS = 1024  # rows read (and checked, by the generic reader) together
 _SHOP_REQUIRED = {"shopify": SHOPIFY_REQUIRED, "woocommerce": WOOCOMMERCE_REQUIRED, "stripe": STRIPE_REQUIRED}
 
 
@@ -97,25 +100,63 @@ def choose_reader(header: Sequence[str], preset: str | None, mapping: Mapping[st
     return ReaderChoice(reader, choice, ignored, tuple(problems))
 
 
-def find_convention(path: Path, rows: Rows, reader: OrderReader, default: str = DOT) -> tuple[DecimalConvention, Rows]:
+Block = tuple[list[int], list[list[str]]]  # the file lines of some rows, and their cells
+
+
+class Ahead(Iterator[tuple[int, list[str]]]):
+    """The rows of a file after a look at its first ones: one at a time, or (blocks()) many at a time.
+
+    A reader uses one way or the other, never both.
+    """
+
+    def __init__(self, taken: list[Block], rest: Iterator[Block]) -> None:
+        self._taken = taken
+        self._rest = rest
+        self._rows = self._one_by_one()
+
+    def __next__(self) -> tuple[int, list[str]]:
+        return next(self._rows)
+
+    def _one_by_one(self) -> Iterator[tuple[int, list[str]]]:
+        for lines, cells in self.blocks():
+            yield from zip(lines, cells, strict=True)
+
+    def blocks(self) -> Iterator[Block]:
+        taken, self._taken = self._taken, []
+        yield from taken
+        yield from self._rest
+
+
+def find_convention(
+    path: Path, rows: CountedRows, reader: OrderReader, default: str = DOT
+) -> tuple[DecimalConvention, Ahead]:
     """The file's decimal separator, from the first amount cell that shows one, and the rows to read on with.
 
     The first rows are looked at as they are read; only a file that hasn't told after LOOKAHEAD_ROWS rows is
     read a second time, to its end if need be (a file of "1,234"s only takes the program's convention).
     """
     finder = ConventionFinder()
-    seen: list[tuple[int, list[str]]] = []
-    for line, cells in rows:
-        seen.append((line, cells))
-        if finder.feed(line, reader.amount_texts(cells)):
+    blocks = rows.blocks(BLOCK_ROWS)
+    taken: list[Block] = []
+    looked = 0
+    found = False
+    for lines, cells in blocks:
+        taken.append((lines, cells))
+        for line, row in zip(lines, cells, strict=True):
+            looked += 1
+            if finder.feed(line, reader.amount_texts(row)):
+                found = True
+                break
+            if looked >= LOOKAHEAD_ROWS:
+                with open_table(path) as again:
+                    for later, later_cells in again.rows():
+                        if later > line and finder.feed(later, reader.amount_texts(later_cells)):
+                            break
+                found = True
+                break
+        if found:
             break
-        if len(seen) >= LOOKAHEAD_ROWS:
-            with open_table(path) as again:
-                for later, later_cells in again.rows():
-                    if later > line and finder.feed(later, reader.amount_texts(later_cells)):
-                        break
-            break
-    return finder.result(default), chain(seen, rows)
+    return finder.result(default), Ahead(taken, blocks)
 
 
 class CsvRows:
@@ -132,6 +173,57 @@ class CsvRows:
         self.problem_count = 0
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        with self.table.path.open(encoding=self.table.encoding, newline="") as handle:
+            yield from self._rows_of(handle, None, None)
+
+    def _rows_of(
+        self, handle: Iterable[str], skipped: int | None, limit: int | None
+    ) -> Iterator[tuple[int, list[str]]]:
+        """The data rows from the handle's position: after the header (skipped None), else after that many lines
+        (at most `limit` raw rows then)."""
+        table, width = self.table, len(self.table.header)
+        ended = False
+
+        def lines() -> Iterator[str]:
+            nonlocal ended
+            yield from handle
+            ended = True
+
+        reader = csv.reader(lines(), delimiter=table.delimiter or ",")
+        offset = skipped or 0
+        if skipped is None:
+            for cells in reader:  # up to the header: the first row that is not blank
+                if any(cell.strip() for cell in cells):
+                    break
+        taken = 0
+        while limit is None or taken < limit:
+            start = offset + reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                message = f"is not valid CSV ({exc}); is a quote opened on this line never closed?"
+                raise TableError([Problem(table.path.name, start, None, message)]) from exc
+            taken += 1
+            if ended:  # the reader only reads past the last line when a quoted cell is still open
+                raise TableError([Problem(table.path.name, start, None, "a quote opened here is never closed")])
+            if len(cells) != width:
+                aligned = self._aligned(start, cells, width)
+                if aligned is None:
+                    continue
+                cells = aligned
+            elif not cells[0].strip() and not any(cell.strip() for cell in cells):
+                continue
+            yield start, cells
+
+    def blocks(self, size: int) -> Iterator[Block]:
+        """The rows as __iter__ gives them, `size` raw rows at a time, with C loops for ordinary blocks.
+
+        A block whose rows span more lines than one each (a quoted cell with line breaks), the last block (where
+        an open quote would show) and a block the csv module rejects are read again from the file, row by row,
+        the way __iter__ reads them: the same lines, the same problems.
+        """
         table, width = self.table, len(self.table.header)
         ended = False
 
@@ -146,24 +238,62 @@ class CsvRows:
                 if any(cell.strip() for cell in cells):
                     break
             while True:
-                start = reader.line_num + 1
+                before = reader.line_num
                 try:
-                    cells = next(reader)
-                except StopIteration:
+                    block = list(islice(reader, size))
+                except csv.Error:
+                    block = None
+                if block is not None and not block:
                     return
-                except csv.Error as exc:
-                    message = f"is not valid CSV ({exc}); is a quote opened on this line never closed?"
-                    raise TableError([Problem(table.path.name, start, None, message)]) from exc
-                if ended:  # the reader only reads past the last line when a quoted cell is still open
-                    raise TableError([Problem(table.path.name, start, None, "a quote opened here is never closed")])
-                if len(cells) != width:
-                    aligned = self._aligned(start, cells, width)
-                    if aligned is None:
-                        continue
-                    cells = aligned
-                elif not cells[0].strip() and not any(cell.strip() for cell in cells):
+                if block is None or ended or reader.line_num - before != len(block):
+                    again, problem = self._again(before, size)
+                    if again[0]:
+                        yield again
+                    if problem is not None:  # a quote never closed, or a row the csv module rejects
+                        raise problem
+                    if block is None:
+                        message = "could not be read as CSV from here on"
+                        raise TableError([Problem(table.path.name, before + 1, None, message)])
+                    if ended:
+                        return
                     continue
-                yield start, cells
+                numbers = list(range(before + 1, before + 1 + len(block)))
+                firsts = map(str.strip, map(itemgetter(0), block))
+                if len(set(map(len, block))) != 1 or len(block[0]) != width or not all(firsts):
+                    numbers, block = self._ordinary(numbers, block, width)
+                yield numbers, block
+
+    def _ordinary(self, numbers: list[int], block: list[list[str]], width: int) -> Block:
+        """The rows __iter__ would give: blank ones left out, the others aligned to the header."""
+        kept_lines: list[int] = []
+        kept: list[list[str]] = []
+        for line, cells in zip(numbers, block, strict=True):
+            if len(cells) != width:
+                aligned = self._aligned(line, cells, width)
+                if aligned is None:
+                    continue
+                cells = aligned
+            elif not cells[0].strip() and not any(cell.strip() for cell in cells):
+                continue
+            kept_lines.append(line)
+            kept.append(cells)
+        return kept_lines, kept
+
+    def _again(self, skip: int, size: int) -> tuple[Block, TableError | None]:
+        """Up to `size` raw rows from line skip + 1, read row by row (__iter__'s way), and the problem that
+        stopped them, if one did."""
+        table = self.table
+        numbers: list[int] = []
+        block: list[list[str]] = []
+        with table.path.open(encoding=table.encoding, newline="") as handle:
+            deque(islice(handle, skip), maxlen=0)
+            try:
+                for line, cells in self._rows_of(handle, skip, size):
+                    numbers.append(line)
+                    block.append(cells)
+            except TableError as problem:
+                return (numbers, block), problem
+        return (numbers, block), None
 
     def _aligned(self, line: int, cells: list[str], width: int) -> list[str] | None:
         used = len(cells)
@@ -198,6 +328,12 @@ def estimated_rows(path: Path) -> int:
         while chunk := raw.read(1 << 20):
             count += chunk.count(b"\n")
     return count
+
+
+def _blocks_of(rows: Iterable[tuple[int, list[str]]], size: int) -> Iterator[Block]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield [line for line, _ in chunk], [cells for _, cells in chunk]
 
 
 _gc_lock = threading.Lock()
@@ -239,6 +375,23 @@ class CountedRows:
         self._total = total
         self._what = what
         self.count = 0
+
+    def blocks(self, size: int) -> Iterator[Block]:
+        """The rows a block at a time (CsvRows reads them so; other tables are cut into blocks here)."""
+        progress, total, what = self._progress, self._total, self._what
+        source = self._rows.blocks(size) if isinstance(self._rows, CsvRows) else _blocks_of(self._rows, size)
+        count = 0
+        try:
+            for lines, cells in source:
+                before, count = count, count + len(lines)
+                if progress is not None and count // PROGRESS_EVERY > before // PROGRESS_EVERY:
+                    for reached in range((before // PROGRESS_EVERY + 1) * PROGRESS_EVERY, count + 1, PROGRESS_EVERY):
+                        line = lines[reached - before - 1]
+                        self.count = reached
+                        progress(line, max(total, line) if total else 0, f"{what}: {reached:,} rows")
+                yield lines, cells
+        finally:
+            self.count = count
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         progress, total, what = self._progress, self._total, self._what
