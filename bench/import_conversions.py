@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -104,10 +105,18 @@ def write_orders(path: Path, codes: list[str], coupons: list[str], rnd: random.R
             written += count
 
 
+def settle() -> None:
+    """Write out what earlier steps left in the page cache, so that no run pays for another's files."""
+    if hasattr(os, "sync"):
+        os.sync()
+    time.sleep(0.5)
+
+
 def anchor(orders: Path, folder: Path) -> float:
     """sqlite3's executemany of the same rows (csv.reader) into a bare table of a fresh file."""
     target = folder / "anchor.sqlite3"
     target.unlink(missing_ok=True)
+    settle()
     started = time.perf_counter()
     database = sqlite3.connect(target)
     database.execute(f"CREATE TABLE orders ({', '.join(HEADER)})")
@@ -127,6 +136,7 @@ def cli_anchor(orders: Path, folder: Path) -> float | None:
         return None
     target = folder / "cli-anchor.sqlite3"
     target.unlink(missing_ok=True)
+    settle()
     started = time.perf_counter()
     subprocess.run([program, str(target), f".import --csv {orders} orders"], check=True)
     return time.perf_counter() - started
@@ -139,6 +149,7 @@ def run() -> list[tuple[str, float, str, float]]:
         anchor_seconds = anchor(orders, folder)
         cli_seconds = cli_anchor(orders, folder)
         root = Path(__file__).resolve().parent.parent
+        settle()
         child = subprocess.run(
             [sys.executable, "-c", CHILD, str(db_path), str(orders)],
             check=True, capture_output=True, text=True, cwd=root,

@@ -102,3 +102,23 @@ def test_import_dialog_imports_a_good_file(qtbot, db: Database, shop: Path) -> N
         dialog.import_button.click()
     assert count_conversions(db, ConversionFilter()) == 3
     assert dialog.buttons.standardButtons() & QDialogButtonBox.StandardButton.Cancel
+
+
+def test_import_dialog_imports_a_big_file_through_the_writer_process(  # type: ignore[no-untyped-def]
+    qtbot, db: Database, shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.services import conversion_import
+
+    monkeypatch.setattr(conversion_import, "WRITER_FROM_ROWS", 0)  # as for a file of 100,000 lines and more
+    lines = [GOOD.splitlines()[0]]
+    lines += [f"B-{n},2026-10-{n % 28 + 1:02d}T10:00:00,19.90,HAT-1,OMAR7,,,approved" for n in range(3000)]
+    shop.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    make_application()
+    dialog = ConversionImportDialog(db, shop, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=20_000)
+    assert "3,000 new" in dialog.summary.text()
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
+        dialog.import_button.click()
+    assert count_conversions(db, ConversionFilter()) == 3000
