@@ -154,7 +154,8 @@ def test_the_writer_rolls_back_unless_told_to_commit(tmp_path: Path) -> None:
     with WriterProcess(path) as writer:
         writer.begin()
         writer.many(insert, [("clicks", "b.csv", "2026-10-01 00:00:00.000000", "me")])
-        writer.commit()
+        writer.commit()  # returns at once; the process checkpoints the log and ends on its own
+    assert writer._process.wait(timeout=30) == 0
     db = open_database(path)
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT file_name FROM import_batch")).scalars().all() == ["b.csv"]

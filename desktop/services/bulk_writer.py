@@ -101,6 +101,7 @@ def serve(requests: IO[bytes], replies: IO[bytes], path: str) -> None:
                     database.execute("PRAGMA journal_mode = WAL")
                     database.execute("PRAGMA synchronous = FULL")
                     database.execute("PRAGMA threads = 2")  # index builds sort on a second core
+                    database.execute("PRAGMA wal_autocheckpoint = 0")  # after COMMIT, not in it: see below
                     database.execute("BEGIN IMMEDIATE")
                     reply("ok", None)
                 elif kind == "scalar":
@@ -115,6 +116,11 @@ def serve(requests: IO[bytes], replies: IO[bytes], path: str) -> None:
                     if timing:
                         print("writer process:", ", ".join(f"{k} {v:.2f} s" for k, v in spent.items()), file=sys.stderr)
                     reply("ok", None)
+                    # The importer goes on now. Copying the log into the database file (300 MB for a million
+                    # orders) happens here meanwhile, on the other core, instead of inside COMMIT; readers and
+                    # writers carry on during it, and whoever writes next finishes it if this process cannot.
+                    with contextlib.suppress(sqlite3.Error):
+                        database.execute("PRAGMA wal_checkpoint(PASSIVE)")
                     return
                 else:  # rollback: nobody waits for an answer
                     return
@@ -157,6 +163,7 @@ class WriterProcess:
         self._requests: IO[bytes] = self._process.stdin
         self._replies: IO[bytes] = self._process.stdout
         self._open = True
+        self._closed = False
         self._queue: queue.Queue[bytes | None] = queue.Queue(self.QUEUED)
         self._broken: OSError | None = None
         self._feeder = threading.Thread(target=self._feed, name="bulk-writer-feeder", daemon=True)
@@ -188,12 +195,16 @@ class WriterProcess:
         self._ask(("scalar", sql, tuple(params)))
 
     def commit(self) -> None:
+        """Commit and return at once: the process then checkpoints the log on its own and ends (_reap)."""
         self._ask(("commit",))
         self._open = False
-        self.close()
+        self.close(wait=False)
 
-    def close(self) -> None:
-        """Roll back unless committed, and end the child."""
+    def close(self, *, wait: bool = True) -> None:
+        """Roll back unless committed, and end the child (or let it end in its time: `wait` False)."""
+        if self._closed:
+            return
+        self._closed = True
         if self._open:
             self._open = False
             with contextlib.suppress(WriterFailed):
@@ -204,6 +215,9 @@ class WriterProcess:
         for pipe in (self._requests, self._replies):
             with contextlib.suppress(OSError):
                 pipe.close()
+        if not wait:
+            threading.Thread(target=self._process.wait, name="bulk-writer-reaper", daemon=True).start()
+            return
         try:
             self._process.wait(timeout=30)
         except subprocess.TimeoutExpired:
