@@ -15,6 +15,7 @@ from desktop.db import Database, open_database
 from desktop.services import conversion_columns, conversion_import, conversion_parse
 from desktop.services.click_import import import_clicks
 from desktop.services.conversion_import import import_conversions, preview_conversions
+from desktop.services.conversion_store import stored_orders
 from desktop.services.errors import BadInput
 
 HEADER = ["order_id", "occurred_at", "type", "amount", "quantity", "sku", "product", "currency", "affiliate_code",
@@ -69,9 +70,17 @@ def shop(path: Path, tmp_path: Path) -> Database:
 
 
 def stored(db: Database) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    """The orders, and their fingerprints as a re-import sees them (made from the stored order when missing)."""
     with db.engine.connect() as conn:
-        hashes = conn.execute(text("SELECT order_id, row_hash, customer_email, visitor_id FROM conversion ORDER BY id"))
-        return orders(db), [tuple(row) for row in hashes]
+        ids = list(conn.execute(text("SELECT order_id FROM conversion ORDER BY id")).scalars())
+    with db.read() as session:
+        known = stored_orders(session, ids)
+    return orders(db), [(order_id, known[order_id].row_hash) for order_id in ids]
+
+
+def unprinted(db: Database) -> int:
+    with db.engine.connect() as conn:
+        return int(conn.execute(text("SELECT COUNT(*) FROM conversion WHERE row_hash = ''")).scalar() or 0)
 
 
 def import_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[list[Any]]) -> tuple[Any, Any]:
@@ -85,6 +94,7 @@ def import_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list
         careful_result = import_conversions(careful, path)
     try:
         assert quick_result.summary == careful_result.summary
+        assert unprinted(careful) == 0 and unprinted(quick) > 2000  # fingerprints made later, when needed
         return stored(quick), stored(careful)
     finally:
         quick.dispose()
@@ -172,3 +182,22 @@ def test_the_writer_process_takes_the_quick_batches_too(tmp_path: Path, monkeypa
     finally:
         here.dispose()
         there.dispose()
+
+
+def test_orders_stored_without_a_fingerprint_are_compared_when_imported_again(tmp_path: Path) -> None:
+    rows = varied_orders(3000, seed=5)
+    path = write_csv(tmp_path / "orders.csv", HEADER, rows)
+    db = shop(tmp_path / "desk.sqlite3", tmp_path)
+    import_conversions(db, path)
+    assert unprinted(db) > 2000
+    order = [row for row in rows if row[0].strip() == "Q-2999"]  # read the quick way
+    status = "pending" if order[0][12].lower() in ("", "approved") else "approved"
+    for row in order:
+        row[12] = status if row[12] or row is order[0] else ""
+    again = import_conversions(db, write_csv(tmp_path / "again.csv", HEADER, rows))
+    assert (again.summary.new, again.summary.updated, again.summary.unchanged) == (0, 1, 2999)
+    assert again.summary.status_changes == 1
+    with db.engine.connect() as conn:
+        row = conn.execute(text("SELECT status, row_hash FROM conversion WHERE order_id = 'Q-2999'")).one()
+    assert row[0] == status and len(row[1]) == 32  # a changed order is stored with its fingerprint
+    db.dispose()

@@ -29,12 +29,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from desktop.services.row_hash import row_hashes
-
 TIMING_VAR = "AFFILIATE_DESK_WRITER_TIMING"  # set: the writer prints where its time went (bench/import_conversions)
 CHILD_FLAG = "--bulk-writer"  # how the bundled executable is told to be the writer (see desktop/__main__.py)
-# messages: ("begin",) ("many", sql, rows) ("columns", sql, columns, hash_last) ("scalar", sql, params) ("commit",)
-# ("rollback",),
+# messages: ("begin",) ("many", sql, rows) ("columns", sql, columns) ("scalar", sql, params) ("commit",) ("rollback",),
 # pickled on the child's
 # stdin; replies, pickled on its stdout, to "begin", "scalar" and "commit": ("ok", value) or ("error", text). A
 # failed "many" or "columns" is answered by the reply to the next of those.
@@ -78,13 +75,7 @@ def serve(requests: IO[bytes], replies: IO[bytes], path: str) -> None:
                 if failure is None:
                     try:
                         assert database is not None
-                        if kind == "many":
-                            rows = message[2]
-                        else:
-                            columns = message[2]
-                            if message[3]:  # hash_last: the fingerprints are computed here, off the reader's core
-                                columns[-1] = row_hashes(columns[-1])
-                            rows = zip(*columns, strict=True)
+                        rows = message[2] if kind == "many" else zip(*message[2], strict=True)
                         database.executemany(message[1], rows)
                     except Exception as exc:  # answered with the next message that expects a reply
                         failure = _describe(exc)
@@ -184,9 +175,9 @@ class WriterProcess:
         if rows:
             self._send(("many", sql, rows))
 
-    def many_columns(self, sql: str, columns: Sequence[Sequence[Any]], *, hash_last: bool = False) -> None:
+    def many_columns(self, sql: str, columns: Sequence[Sequence[Any]]) -> None:
         if columns and columns[0]:
-            self._send(("columns", sql, list(columns), hash_last))
+            self._send(("columns", sql, list(columns)))
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._ask(("scalar", sql, tuple(params)))

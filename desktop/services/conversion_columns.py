@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import accumulate, chain, compress, repeat
-from operator import add, eq, itemgetter, mul, ne, not_, or_
+from operator import eq, itemgetter, mul, ne, not_, or_
 from typing import TYPE_CHECKING, Any
 
 from desktop.models import CONVERSION_STATUSES, CONVERSION_TYPES
 from desktop.services.conversion_presets import LINE_FIELDS, ORDER_FIELDS
-from desktop.services.row_hash import row_hashes
+from desktop.services.row_hash import Line, fingerprint
 
 if TYPE_CHECKING:
     from desktop.services.conversion_parse import OrderRecord, ReadContext
@@ -48,7 +48,6 @@ class OrderBatch:
     referrals: list[str | None]
     visitors: list[str | None]
     emails: list[str | None]
-    hash_texts: list[str]  # what row_hash fingerprints: hashed where the orders are written (maybe another process)
     line_order: list[int]  # for each line, the index of its order
     line_no: list[int]  # 1, 2, ... within its order
     skus: list[str | None]
@@ -61,7 +60,18 @@ class OrderBatch:
         return len(self.order_ids)
 
     def hashes(self) -> list[str]:
-        return row_hashes(self.hash_texts)
+        """The orders' fingerprints (only stored orders and the preview's need them: see row_hash)."""
+        lines = self.order_lines()
+        return list(map(fingerprint, self.order_ids, self.kinds, self.stamps, repeat(self.currency), self.statuses,
+                        self.amounts, self.refunded, self.coupons, self.referrals, self.visitors, self.emails,
+                        lines))  # fmt: skip
+
+    def order_lines(self) -> list[list[Line]]:
+        order_lines: list[list[Line]] = [[] for _ in self.order_ids]
+        for index, line in zip(self.line_order, zip(self.skus, self.products, self.quantities, self.cents, strict=True),
+                               strict=True):  # fmt: skip
+            order_lines[index].append(line)
+        return order_lines
 
     @classmethod
     def joined(cls, batches: Sequence[OrderBatch]) -> OrderBatch:
@@ -82,10 +92,7 @@ class OrderBatch:
 
     def records(self) -> list[OrderRecord]:
         """The same orders as OrderRecords (for the preview's sample, and for orders already stored)."""
-        order_lines: list[list[tuple[str | None, str | None, int, int]]] = [[] for _ in self.order_ids]
-        for index, line in zip(self.line_order, zip(self.skus, self.products, self.quantities, self.cents, strict=True),
-                               strict=True):  # fmt: skip
-            order_lines[index].append(line)
+        order_lines = self.order_lines()
         return list(map(self.make, self.order_ids, self.lines, self.kinds, self.whens, self.stamps,
                         repeat(self.currency), self.statuses, self.amounts, self.refunded, self.coupons,
                         self.referrals, self.visitors, self.emails, order_lines, self.hashes()))  # fmt: skip
@@ -153,17 +160,6 @@ class ColumnFinisher:
         skus, products = _nones(sku_texts), _nones(product_texts)
         amounts = cents if single else _sums(cents, starts, ends)
         refunded = list(map(mul, amounts, map(eq, statuses, repeat("refunded"))))
-        numbers = zip(map(str, quantities), map(str, cents), strict=True)
-        line_texts = list(map("\x1e".join, map(add, zip(sku_texts, product_texts, strict=True), numbers)))
-        if single:
-            tails = list(map("\x1f".__add__, line_texts))
-        else:
-            spans = map(slice, starts, ends)
-            tails = list(map("\x1f".__add__, map("\x1f".join, map(line_texts.__getitem__, spans))))
-        fields = zip(order_ids, kinds, map(_stamp, stamped), repeat(self.currency), statuses, map(str, amounts),
-                     map(str, refunded), coupon, referral, visitor, email, strict=False)  # fmt: skip
-        heads = map("\x1f".join, fields)
-        texts = list(map(add, heads, tails))
         seen.update(order_ids)
         return OrderBatch(
             order_ids=order_ids,
@@ -179,7 +175,6 @@ class ColumnFinisher:
             referrals=_nones(referral),
             visitors=_nones(visitor),
             emails=_nones(email),
-            hash_texts=texts,
             line_order=line_order,
             line_no=line_no,
             skus=skus,

@@ -413,7 +413,8 @@ class _Run:
         batches, self.batches, self.batched = self.batches, [], 0
         quick = []
         for batch in batches:
-            if len(self.sample) < SAMPLE_ORDERS or (self.had_orders and stored_orders(session, batch.order_ids)):
+            known = self.had_orders and stored_orders(session, batch.order_ids, fingerprints=False)
+            if len(self.sample) < SAMPLE_ORDERS or known:
                 self.pending = batch.records()
                 self._flush(session, reader, store)
             else:

@@ -14,7 +14,7 @@ from desktop.money import from_cents
 from desktop.services.conversion_columns import ColumnFinisher, OrderBatch, Unusual
 from desktop.services.conversion_presets import LINE_FIELDS, ORDER_FIELDS
 from desktop.services.conversion_values import AmountReader, LocalClock
-from desktop.services.row_hash import row_hash
+from desktop.services.row_hash import fingerprint
 from desktop.services.tabular import MAX_LISTED_PROBLEMS, Problem, Table
 
 Rows = Iterator[tuple[int, list[str]]]
@@ -71,15 +71,10 @@ def make_record(
         when, stamp = when
     else:
         stamp = when.isoformat(" ", "microseconds")
-    text = (
-        f"{order_id}\x1f{kind}\x1f{stamp}\x1f{currency}\x1f{status}\x1f{amount}\x1f{refunded}\x1f{coupon or ''}"
-        f"\x1f{referral or ''}\x1f{visitor or ''}\x1f{email or ''}"
-    )
-    for sku, product, quantity, cents in lines:
-        text += f"\x1f{sku or ''}\x1e{product or ''}\x1e{quantity}\x1e{cents}"
-    fingerprint = row_hash(text)
+    print_ = fingerprint(order_id, kind, stamp, currency, status, amount, refunded, coupon, referral, visitor, email,
+                         lines)  # fmt: skip
     return OrderRecord(order_id, line, kind, when, stamp, currency, status, amount, refunded, coupon, referral,
-                       visitor, email, lines, fingerprint)  # fmt: skip
+                       visitor, email, lines, print_)  # fmt: skip
 
 
 class RowsWithProblems(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from operator import itemgetter
 from typing import Any, Protocol
@@ -17,11 +17,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, DropIndex
 
-from desktop.models import Conversion, ImportBatch
+from desktop.models import Conversion, ConversionLine, ImportBatch
 from desktop.services.attribution import IN_CHUNK, Attribution
 from desktop.services.conversion_columns import OrderBatch
 from desktop.services.conversion_parse import OrderRecord
-from desktop.services.row_hash import row_hashes
+from desktop.services.row_hash import Line, fingerprint
 
 _NEW_COLUMNS = (
     "id, order_id, type, occurred_at, local_date, status, amount, refunded_amount, net_amount, "
@@ -47,8 +47,12 @@ class StoredOrder:
     paid_sheet_id: int | None
 
 
-def stored_orders(session: Session, order_ids: Sequence[str]) -> dict[str, StoredOrder]:
-    """The stored orders among these ids, one query per 900 ids."""
+def stored_orders(session: Session, order_ids: Sequence[str], *, fingerprints: bool = True) -> dict[str, StoredOrder]:
+    """The stored orders among these ids, one query per 900 ids.
+
+    Orders stored without a fingerprint (read the quick way: see row_hash) get it made from what is stored,
+    unless `fingerprints` is False (only asking which orders exist).
+    """
     table = Conversion.__table__
     columns = (table.c.order_id, table.c.id, table.c.row_hash, table.c.status, table.c.amount,
                table.c.refunded_amount, table.c.paid_sheet_id)  # fmt: skip
@@ -59,7 +63,37 @@ def stored_orders(session: Session, order_ids: Sequence[str]) -> dict[str, Store
             select(*columns).where(table.c.order_id.in_(chunk))
         ):
             found[order_id] = StoredOrder(cid, row_hash, status, _cents(amount), _cents(refunded), paid)
+    unprinted = [order.id for order in found.values() if not order.row_hash]
+    if fingerprints and unprinted:
+        made = _fingerprints(session, unprinted)
+        found = {key: replace(order, row_hash=made[order.id]) if not order.row_hash else order
+                 for key, order in found.items()}  # fmt: skip
     return found
+
+
+def _fingerprints(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """row_hash.fingerprint of stored orders, from their stored fields and lines."""
+    c, lc = Conversion.__table__.c, ConversionLine.__table__.c
+    made: dict[int, str] = {}
+    for first in range(0, len(ids), IN_CHUNK):
+        chunk = ids[first : first + IN_CHUNK]
+        lines: dict[int, list[Line]] = {cid: [] for cid in chunk}
+        for cid, sku, product, quantity, amount in session.execute(
+            select(lc.conversion_id, lc.sku, lc.product, lc.quantity, lc.amount)
+            .where(lc.conversion_id.in_(chunk))
+            .order_by(lc.conversion_id, lc.line_no)
+        ):
+            lines[cid].append((sku, product, quantity, _cents(amount)))
+        for cid, order_id, kind, when, currency, status, amount, refunded, coupon, referral, visitor, email in (
+            session.execute(
+                select(c.id, c.order_id, c.type, c.occurred_at, c.currency, c.status, c.amount, c.refunded_amount,
+                       c.coupon_code, c.referral_code, c.visitor_id, c.customer_email).where(c.id.in_(chunk))
+            )
+        ):  # fmt: skip
+            stamp = when.isoformat(" ", "microseconds")
+            made[cid] = fingerprint(order_id, kind, stamp, currency, status, _cents(amount), _cents(refunded),
+                                    coupon, referral, visitor, email, lines[cid])  # fmt: skip
+    return made
 
 
 class Executor(Protocol):
@@ -74,11 +108,8 @@ class Executor(Protocol):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
 
-    def many_columns(self, sql: str, columns: Sequence[Sequence[Any]], *, hash_last: bool = False) -> None:
-        """many() with the rows given as columns (cheaper to hand over to another process).
-
-        With `hash_last`, the last column holds texts whose row_hash is the value (computed where it is written).
-        """
+    def many_columns(self, sql: str, columns: Sequence[Sequence[Any]]) -> None:
+        """many() with the rows given as columns (cheaper to hand over to another process)."""
 
 
 class ConnectionExecutor:
@@ -93,10 +124,8 @@ class ConnectionExecutor:
         if rows:
             self.conn.exec_driver_sql(sql, list(rows))
 
-    def many_columns(self, sql: str, columns: Sequence[Sequence[Any]], *, hash_last: bool = False) -> None:
+    def many_columns(self, sql: str, columns: Sequence[Sequence[Any]]) -> None:
         if columns and columns[0]:
-            if hash_last:
-                columns = [*columns[:-1], row_hashes(columns[-1])]
             self.conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -128,10 +157,12 @@ class ConversionStore:
         into = f"INSERT INTO conversion ({_NEW_COLUMNS}, currency, batch_id, created_at, updated_at)"
         line_target = f"INSERT INTO conversion_line ({_LINE_COLUMNS})"
         if self.sqlite:  # ?4 and ?6, ?7 are bound once and used twice: fewer values to hand over per order
-            values = "?1, ?2, ?3, ?4, substr(?4, 1, 10), ?5, ?6, ?7, ?6 - ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15"
-            self._insert = f"{into} VALUES ({values}, {fixed})"
+            values = "?1, ?2, ?3, ?4, substr(?4, 1, 10), ?5, ?6, ?7, ?6 - ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14"
+            self._insert = f"{into} VALUES ({values}, ?15, {fixed})"
+            self._insert_unprinted = f"{into} VALUES ({values}, '', {fixed})"
         else:
             self._insert = f"{into} VALUES ({', '.join([mark] * 17)}, {fixed})"
+            self._insert_unprinted = f"{into} VALUES ({', '.join([mark] * 16)}, '', {fixed})"
         self._insert_line = f"{line_target} VALUES ({', '.join([mark] * 6)})"
         self._delete_lines = f"DELETE FROM conversion_line WHERE conversion_id = {mark}"
         sets = ", ".join(f"{name.strip()} = {mark}" for name in _NEW_COLUMNS.split(",")[2:])
@@ -186,19 +217,22 @@ class ConversionStore:
         self._run(self._insert_line, lines)
 
     def insert_batch(self, batch: OrderBatch, found: Sequence[Attribution]) -> None:
-        """insert() for orders read the quick way, a column at a time; `found` is each order's attribution."""
+        """insert() for orders read the quick way, a column at a time; `found` is each order's attribution.
+
+        They are stored without a fingerprint (row_hash ''): stored_orders makes it when a re-import needs it.
+        """
         ids = self._reserve_ids(len(batch))
         reasons, affiliates, details = (list(map(itemgetter(at), found)) for at in (0, 1, 2))
         b = batch
         if self.sqlite:
             columns: list[Sequence[Any]] = [ids, b.order_ids, b.kinds, b.stamps, b.statuses, b.amounts, b.refunded,
-                                            affiliates, reasons, details, b.coupons, b.referrals, b.visitors, b.emails,
-                                            b.hash_texts]  # fmt: skip
+                                            affiliates, reasons, details, b.coupons, b.referrals, b.visitors,
+                                            b.emails]  # fmt: skip
         else:
             columns = [ids, b.order_ids, b.kinds, b.whens, [when.date() for when in b.whens], b.statuses, b.amounts,
                        b.refunded, list(map(int.__sub__, b.amounts, b.refunded)), affiliates, reasons, details,
-                       b.coupons, b.referrals, b.visitors, b.emails, b.hash_texts]  # fmt: skip
-        self.db.many_columns(self._insert, columns, hash_last=True)
+                       b.coupons, b.referrals, b.visitors, b.emails]  # fmt: skip
+        self.db.many_columns(self._insert_unprinted, columns)
         conversion_ids = list(map(ids.__getitem__, b.line_order))
         self.db.many_columns(self._insert_line, [conversion_ids, b.line_no, b.skus, b.products, b.quantities, b.cents])
 
