@@ -22,6 +22,8 @@ FILES = {
     "a quote never closed": HEADER + 'A-1,1.00,x\nA-2,2.00,"open\nA-3,3.00,x\n',
     "a quote never closed, no final newline": HEADER + 'A-1,1.00,x\nA-2,2.00,"open\nA-3,3.00,x',
     "a quoted last cell ending the file": HEADER + 'A-1,1.00,x\nA-2,2.00,"closed\nat last"',
+    "a quote opened on the last line": HEADER + 'A-1,1.00,x\nA-2,2.00,x\nA-3,3.00,"open\n',
+    "a quote opened on the last line, no final newline": HEADER + 'A-1,1.00,x\nA-2,2.00,x\nA-3,3.00,"open',
     "a cell over the csv module's limit": HEADER + "A-1,1.00,x\n" + f"A-2,2.00,{'y' * 140_000}\n" + "A-3,3.00,x\n",
 }
 
@@ -70,6 +72,8 @@ def test_the_files_above_say_what_they_should(tmp_path: Path) -> None:
     never_closed = ["orders.csv, line 3: a quote opened here is never closed"]
     assert results["a quote never closed"][1] == results["a quote never closed, no final newline"][1] == never_closed
     assert results["a quoted last cell ending the file"][1] is None
+    assert results["a quote opened on the last line"][1] == ["orders.csv, line 4: a quote opened here is never closed"]
+    assert results["a quote opened on the last line, no final newline"][0][-1] == (3, ["A-2", "2.00", "x"])
     assert results["a cell over the csv module's limit"][1] == [
         "orders.csv, line 3: is not valid CSV (field larger than field limit (131072)); is a quote opened on this "
         "line never closed?"

@@ -114,7 +114,7 @@ class ClickIndex:
                    "(SELECT value FROM json_each(?)) AND clicked_at > ? AND clicked_at <= ?")  # fmt: skip
             bounds = (start.isoformat(" ", "microseconds"), end.isoformat(" ", "microseconds"))
             parse = datetime.fromisoformat
-            found = session.connection().exec_driver_sql(sql, (json.dumps(wanted), *bounds))
+            found = session.connection().exec_driver_sql(sql, (json.dumps(wanted), *bounds)).all()
             rows.extend((v, parse(at), a) for v, at, a in found)
             return cls(rows)
         for first in range(0, len(wanted), IN_CHUNK):

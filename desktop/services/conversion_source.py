@@ -221,47 +221,50 @@ class CsvRows:
         """The rows as __iter__ gives them, `size` raw rows at a time, with C loops for ordinary blocks.
 
         A block whose rows span more lines than one each (a quoted cell with line breaks), the last block (where
-        an open quote would show) and a block the csv module rejects are read again from the file, row by row,
-        the way __iter__ reads them: the same lines, the same problems.
+        a quote left open would show) and a block the csv module rejects are read again from the file, row by
+        row, the way __iter__ reads them: the same lines, the same problems. Which block is the last is known
+        when the next read comes back short, so each full block waits for the next read.
         """
         table, width = self.table, len(self.table.header)
-        ended = False
-
-        def lines() -> Iterator[str]:
-            nonlocal ended
-            yield from handle
-            ended = True
-
         with table.path.open(encoding=table.encoding, newline="") as handle:
-            reader = csv.reader(lines(), delimiter=table.delimiter or ",")
+            reader = csv.reader(handle, delimiter=table.delimiter or ",")
             for cells in reader:  # up to the header: the first row that is not blank
                 if any(cell.strip() for cell in cells):
                     break
+            waiting: tuple[int, list[list[str]], int] | None = None  # a full block: its first line, rows, last line
             while True:
                 before = reader.line_num
                 try:
-                    block = list(islice(reader, size))
+                    block: list[list[str]] | None = list(islice(reader, size))
                 except csv.Error:
                     block = None
-                if block is not None and not block:
-                    return
-                if block is None or ended or reader.line_num - before != len(block):
-                    again, problem = self._again(before, size)
-                    if again[0]:
-                        yield again
-                    if problem is not None:  # a quote never closed, or a row the csv module rejects
-                        raise problem
-                    if block is None:
-                        message = "could not be read as CSV from here on"
-                        raise TableError([Problem(table.path.name, before + 1, None, message)])
-                    if ended:
-                        return
+                if block is not None and len(block) == size:
+                    if waiting is not None:
+                        yield self._checked(*waiting, width)
+                    waiting = (before, block, reader.line_num)
                     continue
-                numbers = list(range(before + 1, before + 1 + len(block)))
-                firsts = map(str.strip, map(itemgetter(0), block))
-                if len(set(map(len, block))) != 1 or len(block[0]) != width or not all(firsts):
-                    numbers, block = self._ordinary(numbers, block, width)
-                yield numbers, block
+                if waiting is not None:  # the last full block, unless rows follow
+                    if block:
+                        yield self._checked(*waiting, width)
+                    else:
+                        yield from self._again(waiting[0], size)
+                if block is None or block:  # the short last block, or the one the csv module rejected
+                    yield from self._again(before, size)
+                if block is None:
+                    message = "could not be read as CSV from here on"
+                    raise TableError([Problem(table.path.name, before + 1, None, message)])
+                return
+
+    def _checked(self, before: int, block: list[list[str]], after: int, width: int) -> Block:
+        """An ordinary block with its lines; one with rows spanning lines is read again."""
+        if after - before != len(block):
+            again = list(self._again(before, len(block)))
+            return again[0] if again else ([], [])
+        numbers = list(range(before + 1, before + 1 + len(block)))
+        firsts = map(str.strip, map(itemgetter(0), block))
+        if len(set(map(len, block))) != 1 or len(block[0]) != width or not all(firsts):
+            numbers, block = self._ordinary(numbers, block, width)
+        return numbers, block
 
     def _ordinary(self, numbers: list[int], block: list[list[str]], width: int) -> Block:
         """The rows __iter__ would give: blank ones left out, the others aligned to the header."""
@@ -279,9 +282,9 @@ class CsvRows:
             kept.append(cells)
         return kept_lines, kept
 
-    def _again(self, skip: int, size: int) -> tuple[Block, TableError | None]:
-        """Up to `size` raw rows from line skip + 1, read row by row (__iter__'s way), and the problem that
-        stopped them, if one did."""
+    def _again(self, skip: int, size: int) -> Iterator[Block]:
+        """Up to `size` raw rows from line skip + 1, read row by row (__iter__'s way): one block, then the problem
+        that stopped them, if one did."""
         table = self.table
         numbers: list[int] = []
         block: list[list[str]] = []
@@ -291,9 +294,12 @@ class CsvRows:
                 for line, cells in self._rows_of(handle, skip, size):
                     numbers.append(line)
                     block.append(cells)
-            except TableError as problem:
-                return (numbers, block), problem
-        return (numbers, block), None
+            except TableError:
+                if numbers:
+                    yield numbers, block
+                raise
+        if numbers:
+            yield numbers, block
 
     def _aligned(self, line: int, cells: list[str], width: int) -> list[str] | None:
         used = len(cells)
