@@ -55,8 +55,12 @@ def generic(path: Path, *rows: Sequence[Any], header: Sequence[str] = GENERIC) -
 def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the import tables, to compare the database before and after."""
     with db.engine.connect() as conn:
+        order = {"conversion_line": "conversion_id, line_no"}
         return {
-            table: [tuple(row) for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY id"))] for table in TABLES
+            table: [
+                tuple(row) for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY {order.get(table, 'id')}"))
+            ]
+            for table in TABLES
         }
 
 

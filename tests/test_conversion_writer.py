@@ -181,3 +181,20 @@ def test_the_bundle_starts_the_writer_through_its_own_executable(monkeypatch: py
     assert commands[0][1:] == [bulk_writer.CHILD_FLAG, "desk.sqlite3"]
     main = (Path(bulk_writer.__file__).parent.parent / "__main__.py").read_text(encoding="utf-8")
     assert f'sys.argv[1] == "{bulk_writer.CHILD_FLAG}"' in main
+
+
+def test_order_lines_are_stored_by_order_and_line_number(tmp_path: Path) -> None:
+    """One B-tree per line on SQLite (WITHOUT ROWID), in a new database and in one upgraded from the first schema."""
+    from shutil import copyfile
+
+    data = Path(__file__).resolve().parent / "data" / "v0001.sqlite3"
+    copyfile(data, tmp_path / "old.sqlite3")
+    for name in ("new.sqlite3", "old.sqlite3"):
+        db = open_database(tmp_path / name)
+        with db.engine.connect() as conn:
+            sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'conversion_line'")).scalar()
+            indexes = conn.execute(text("SELECT name FROM sqlite_master WHERE tbl_name = 'conversion_line' "
+                                        "AND type = 'index'")).scalars().all()  # fmt: skip
+        assert "WITHOUT ROWID" in sql and "PRIMARY KEY (conversion_id, line_no)" in sql
+        assert indexes == []
+        db.dispose()

@@ -71,12 +71,13 @@ class Conversion(Base):
 
 
 class ConversionLine(Base):
-    __tablename__ = "conversion_line"
-    __table_args__ = (UniqueConstraint("conversion_id", "line_no", name="uq_conversion_line_conversion_id_line_no"),)
+    """A line of an order, kept in order of (order, line number): on SQLite the table is that B-tree itself."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    conversion_id: Mapped[int] = mapped_column(ForeignKey("conversion.id", ondelete="CASCADE"))
-    line_no: Mapped[int]
+    __tablename__ = "conversion_line"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    conversion_id: Mapped[int] = mapped_column(ForeignKey("conversion.id", ondelete="CASCADE"), primary_key=True)
+    line_no: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str | None] = mapped_column(String(100))
     product: Mapped[str | None] = mapped_column(String(300))
     quantity: Mapped[int] = mapped_column(default=1)
