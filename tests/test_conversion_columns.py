@@ -201,3 +201,16 @@ def test_orders_stored_without_a_fingerprint_are_compared_when_imported_again(tm
         row = conn.execute(text("SELECT status, row_hash FROM conversion WHERE order_id = 'Q-2999'")).one()
     assert row[0] == status and len(row[1]) == 32  # a changed order is stored with its fingerprint
     db.dispose()
+
+
+def test_the_quick_way_on_any_database(any_db: Database, tmp_path: Path) -> None:
+    """PostgreSQL too: batches inserted from columns, and fingerprints made from stored orders on re-import."""
+    program(any_db, currency="USD", timezone="Europe/Berlin", cookie_days=30)
+    make_affiliates(any_db, {"JANE": ["JANE10"], "TOM": [], "ANNA": ["ANNA5"]})
+    rows = varied_orders(1500, seed=9)
+    path = write_csv(tmp_path / "orders.csv", HEADER, rows)
+    first = import_conversions(any_db, path)
+    assert first.summary.new == 1500 and unprinted(any_db) > 500  # all but the first block: the sample
+    again = import_conversions(any_db, path)
+    assert (again.summary.new, again.summary.updated, again.summary.unchanged) == (0, 0, 1500)
+    assert len(orders(any_db)) == 1500

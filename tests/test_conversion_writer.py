@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +201,13 @@ def test_order_lines_are_stored_by_order_and_line_number(tmp_path: Path) -> None
         assert "WITHOUT ROWID" in sql and "PRIMARY KEY (conversion_id, line_no)" in sql
         assert indexes == []
         db.dispose()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_is_for_the_importer_to_handle(tmp_path: Path) -> None:
+    """Ctrl+C goes to the whole process group; the writer leaves it to the importer (which rolls back)."""
+    shop(tmp_path / "desk.sqlite3").dispose()
+    with WriterProcess(tmp_path / "desk.sqlite3") as writer:
+        writer.begin()
+        os.kill(writer._process.pid, signal.SIGINT)
+        assert writer.scalar("SELECT COUNT(*) FROM affiliate") == 3

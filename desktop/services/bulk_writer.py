@@ -18,6 +18,7 @@ import contextlib
 import os
 import pickle
 import queue
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -45,6 +46,8 @@ def child_main(path: str) -> int:
     """The writer process: serve the importer on stdin/stdout until it commits, rolls back or goes away."""
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr  # nothing but replies may reach the importer's end of the pipe
+    # Ctrl+C reaches the whole process group: the importer decides (and rolls back by closing the pipe).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(BrokenPipeError):  # the importer went away before our answer: nothing was committed
         serve(sys.stdin.buffer, replies, path)
     return 0
