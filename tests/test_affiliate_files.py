@@ -23,10 +23,8 @@ from desktop.services.affiliate_files import (
 )
 from desktop.services.errors import BadInput
 
-TABLES = [
-    Base.metadata.tables[name]
-    for name in ("affiliate", "social_profile", "coupon_code", "tag", "affiliate_tag", "status_change")
-]
+TABLES = [Base.metadata.tables[name] for name in
+          ("affiliate", "social_profile", "coupon_code", "tag", "affiliate_tag", "status_change")]
 DANGEROUS_NAMES = ['=HYPERLINK("http://x","y")', "+1", "@SUM(1)", "-2 minus", "=1+1"]
 
 
@@ -84,12 +82,10 @@ def history(db: Database, code: str) -> list[tuple[str | None, str, str | None]]
 def plans(db: Database) -> Database:
     with db.write() as session:
         now = datetime(2024, 1, 1)
-        session.add_all(
-            [
-                CommissionPlan(name="VIP", position=2, created_at=now),
-                CommissionPlan(name="Standard", position=1, created_at=now),
-            ]
-        )
+        session.add_all([
+            CommissionPlan(name="VIP", position=2, created_at=now),
+            CommissionPlan(name="Standard", position=1, created_at=now),
+        ])
     return db
 
 
@@ -98,15 +94,8 @@ def jane(plans: Database) -> Database:
     """An existing affiliate with a coupon, a tag and an Instagram profile."""
     with plans.write() as session:
         tag = Tag(name="Hiking")
-        affiliate = Affiliate(
-            code="JANE",
-            name="Jane Brooks",
-            email="jane@example.com",
-            status="active",
-            website="https://jane.example",
-            total_followers=500,
-            tags=[tag],
-        )
+        affiliate = Affiliate(code="JANE", name="Jane Brooks", email="jane@example.com", status="active",
+                              website="https://jane.example", total_followers=500, tags=[tag])
         affiliate.coupons = [CouponCode(code="JANE10", code_key="JANE10")]
         affiliate.socials = [SocialProfile(platform="instagram", handle="@jane", followers=500)]
         session.add(affiliate)
@@ -133,30 +122,10 @@ def test_utf8_bom_csv_creates_affiliates_with_defaults(plans: Database, tmp_path
     path = write_csv(
         tmp_path / "partners.csv",
         [
-            [
-                "Code",
-                "Name",
-                "Email",
-                "Coupon Codes",
-                "Tags",
-                "Instagram",
-                "instagram_followers",
-                "YouTube",
-                "youtube_followers",
-                "Joined_On",
-            ],
-            [
-                "zoe",
-                "Zoë Ångström",
-                "zoe@example.com",
-                "ZOE10; zoe-summer",
-                "hiking;Camping",
-                "@zoe",
-                "12,300",
-                "https://youtube.com/@zoe",
-                "700",
-                "2024-03-05",
-            ],
+            ["Code", "Name", "Email", "Coupon Codes", "Tags", "Instagram", "instagram_followers", "YouTube",
+             "youtube_followers", "Joined_On"],
+            ["zoe", "Zoë Ångström", "zoe@example.com", "ZOE10; zoe-summer", "hiking;Camping", "@zoe", "12,300",
+             "https://youtube.com/@zoe", "700", "2024-03-05"],
             ["MAX_1", "Max", "", "", "", "", "", "", "", ""],
         ],
         encoding="utf-8-sig",
@@ -230,11 +199,7 @@ def test_excel_made_xlsx(plans: Database, tmp_path: Path) -> None:
     rows = affiliates(plans)
     lena = rows["LENA"]
     assert (lena.status, lena.joined_on, lena.phone, lena.niches) == (
-        "screening",
-        date(2023, 11, 2),
-        "+49 30 1234",
-        "yoga; hiking",
-    )
+        "screening", date(2023, 11, 2), "+49 30 1234", "yoga; hiking")
     assert [(s.platform, s.handle, s.followers) for s in lena.socials] == [("instagram", None, 4200)]
     assert lena.total_followers == 4200
     assert lena.plan_id != rows["OMAR"].plan_id  # "vip" named its plan; Omar got the default
@@ -280,16 +245,8 @@ def test_every_bad_value_is_reported_with_line_and_column(db: Database, tmp_path
     )
     problems = problems_of(db, path)
     columns = [(line, column) for line, column, _ in problems]
-    assert columns == [
-        (3, "code"),
-        (4, "name"),
-        (4, "status"),
-        (4, "email"),
-        (4, "joined_on"),
-        (4, "x_followers"),
-        (5, "joined_on"),
-        (5, "x_followers"),
-    ]
+    assert columns == [(3, "code"), (4, "name"), (4, "status"), (4, "email"), (4, "joined_on"), (4, "x_followers"),
+                       (5, "joined_on"), (5, "x_followers")]
     assert "unknown status 'retired'" in problems[2][2]
     assert_refused(db, path)
     # With only the plan wrong, the database check names it.
@@ -300,12 +257,8 @@ def test_every_bad_value_is_reported_with_line_and_column(db: Database, tmp_path
 def test_coupon_of_another_affiliate_is_refused_and_nothing_changes(jane: Database, tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "coupons.csv",
-        [
-            ["code", "name", "coupon_codes"],
-            ["NEW1", "Newbie", "jane10"],
-            ["NEW2", "Other", "FREE;X1"],
-            ["NEW3", "Third", "free"],
-        ],
+        [["code", "name", "coupon_codes"], ["NEW1", "Newbie", "jane10"], ["NEW2", "Other", "FREE;X1"],
+         ["NEW3", "Third", "free"]],
     )
     problems = problems_of(jane, path)
     assert problems == [
@@ -331,10 +284,8 @@ def test_coupon_can_move_when_its_owner_gives_it_up_in_the_same_file(jane: Datab
 def test_existing_code_is_updated_only_in_the_columns_given(jane: Database, tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "update.csv",
-        [
-            ["code", "name", "status", "tags", "instagram_followers", "tiktok"],
-            ["jane", "Jane B.", "paused", "vip; HIKING", "800", "@janeb"],
-        ],
+        [["code", "name", "status", "tags", "instagram_followers", "tiktok"],
+         ["jane", "Jane B.", "paused", "vip; HIKING", "800", "@janeb"]],
     )
     preview = preview_affiliate_import(jane, path)
     assert (preview.new, preview.updated, preview.unchanged) == (0, 1, 0)
@@ -356,11 +307,9 @@ def test_existing_code_is_updated_only_in_the_columns_given(jane: Database, tmp_
 def test_reimport_is_idempotent(plans: Database, tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "same.csv",
-        [
-            ["code", "name", "email", "payee_email", "coupon_codes", "tags", "blog", "blog_followers", "niches"],
-            ["S1", "Sam", "sam@example.com", "", "SAM1;SAM2", "a;b", "https://sam.blog", "1,000", "food;travel"],
-            ["S2", "Sue", "sue@example.com", "pay@example.com", "", "", "", "", ""],
-        ],
+        [["code", "name", "email", "payee_email", "coupon_codes", "tags", "blog", "blog_followers", "niches"],
+         ["S1", "Sam", "sam@example.com", "", "SAM1;SAM2", "a;b", "https://sam.blog", "1,000", "food;travel"],
+         ["S2", "Sue", "sue@example.com", "pay@example.com", "", "", "", "", ""]],
     )
     assert import_affiliates(plans, path).new == 2
     before = dump(plans)
@@ -375,43 +324,13 @@ def test_reimport_is_idempotent(plans: Database, tmp_path: Path) -> None:
 
 
 def _varied_file(tmp_path: Path) -> Path:
-    header = [
-        "code",
-        "name",
-        "email",
-        "status",
-        "plan",
-        "coupon_codes",
-        "website",
-        "joined_on",
-        "tags",
-        "instagram",
-        "instagram_followers",
-        "x",
-        "audience",
-        "country",
-    ]
-    rows = [
-        header,
-        [
-            "-lead",
-            DANGEROUS_NAMES[0],
-            "a@example.com",
-            "paused",
-            "VIP",
-            "=C1;C2",
-            "",
-            "2022-01-31",
-            "@tag",
-            "@ig",
-            "5",
-            "",
-            "line one\nline two",
-            "+44",
-        ],
-        ["P2", DANGEROUS_NAMES[1], "", "", "", "", "www.site.example", "", "", "", "", "@x", "", ""],
-        ["P3", DANGEROUS_NAMES[2], "", "prospect", "", "", "", "", "", "", "0", "", "", "@home"],
-    ]
+    header = ["code", "name", "email", "status", "plan", "coupon_codes", "website", "joined_on", "tags", "instagram",
+              "instagram_followers", "x", "audience", "country"]
+    rows = [header,
+            ["-lead", DANGEROUS_NAMES[0], "a@example.com", "paused", "VIP", "=C1;C2", "", "2022-01-31", "@tag", "@ig",
+             "5", "", "line one\nline two", "+44"],
+            ["P2", DANGEROUS_NAMES[1], "", "", "", "", "www.site.example", "", "", "", "", "@x", "", ""],
+            ["P3", DANGEROUS_NAMES[2], "", "prospect", "", "", "", "", "", "", "0", "", "", "@home"]]
     return write_csv(tmp_path / "varied.csv", rows)
 
 
@@ -419,15 +338,8 @@ def _varied_file(tmp_path: Path) -> Path:
 def test_export_then_import_changes_nothing(plans: Database, tmp_path: Path, suffix: str) -> None:
     import_affiliates(plans, _varied_file(tmp_path))
     with plans.write() as session:  # one made by hand: no payee, an empty profile with an engagement rate
-        session.add(
-            Affiliate(
-                code="HAND",
-                name="By hand",
-                email="h@example.com",
-                total_followers=0,
-                socials=[SocialProfile(platform="blog", followers=0, engagement_rate=3)],
-            )
-        )
+        session.add(Affiliate(code="HAND", name="By hand", email="h@example.com", total_followers=0,
+                              socials=[SocialProfile(platform="blog", followers=0, engagement_rate=3)]))
     before = dump(plans)
     out = tmp_path / f"export{suffix}"
     assert export_affiliates(plans, out) == 4
@@ -448,12 +360,8 @@ def test_csv_export_is_formula_safe(plans: Database, tmp_path: Path) -> None:
     names = {row["code"]: row["name"] for row in rows}
     assert names == {"'-lead": "'" + DANGEROUS_NAMES[0], "P2": "'+1", "P3": "'@SUM(1)"}
     lead = rows[0]
-    assert (lead["coupon_codes"], lead["tags"], lead["instagram"], lead["country"]) == (
-        "'=C1; C2",
-        "'@tag",
-        "'@ig",
-        "'+44",
-    )
+    assert (lead["coupon_codes"], lead["tags"], lead["instagram"], lead["country"]) == ("'=C1; C2", "'@tag", "'@ig",
+                                                                                           "'+44")
     assert lead["instagram_followers"] == "5" and lead["joined_on"] == "2022-01-31"
 
 
@@ -499,35 +407,11 @@ def test_export_a_selection_or_a_status(plans: Database, tmp_path: Path) -> None
 
 
 def _big_file(tmp_path: Path, count: int) -> Path:
-    rows: list[list[Any]] = [
-        [
-            "code",
-            "name",
-            "email",
-            "status",
-            "coupon_codes",
-            "tags",
-            "instagram",
-            "instagram_followers",
-            "youtube_followers",
-            "joined_on",
-        ]
-    ]
+    rows: list[list[Any]] = [["code", "name", "email", "status", "coupon_codes", "tags", "instagram",
+                              "instagram_followers", "youtube_followers", "joined_on"]]
     for index in range(count):
-        rows.append(
-            [
-                f"AFF{index:05d}",
-                f"Partner {index}",
-                f"p{index}@example.com",
-                "active",
-                f"C{index}",
-                f"tag{index % 7}",
-                f"@p{index}",
-                f"{index * 10:,}",
-                index,
-                "2024-01-02",
-            ]
-        )
+        rows.append([f"AFF{index:05d}", f"Partner {index}", f"p{index}@example.com", "active", f"C{index}",
+                     f"tag{index % 7}", f"@p{index}", f"{index * 10:,}", index, "2024-01-02"])
     return write_csv(tmp_path / "big.csv", rows)
 
 

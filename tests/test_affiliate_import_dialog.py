@@ -61,11 +61,8 @@ def test_a_bad_file_lists_its_problems_and_cannot_be_imported(qtbot: QtBot, db: 
 def test_a_good_file_is_previewed_then_imported(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "good.csv",
-        [
-            ["Code", "Name", "Email", "Instagram Followers"],
-            ["A1", "Ann", "ann@example.com", "1,200"],
-            ["B2", "Bob", "", ""],
-        ],
+        [["Code", "Name", "Email", "Instagram Followers"], ["A1", "Ann", "ann@example.com", "1,200"],
+         ["B2", "Bob", "", ""]],
     )
     dialog = opened(qtbot, db, path)
     assert not dialog.problems_view.isVisible()

@@ -38,7 +38,9 @@ def sale(
     quantity: int = 1,
     sku: str | None = None,
 ) -> OrderLine:
-    return OrderLine(order_id, line_no, START + timedelta(hours=hour), "sale", parse_money(amount), quantity, sku)
+    return OrderLine(
+        order_id, line_no, START + timedelta(hours=hour), "sale", parse_money(amount), quantity, sku
+    )
 
 
 def orders(*amounts: str) -> list[OrderLine]:
@@ -106,7 +108,9 @@ def test_flat_per_product_unit_times_quantity() -> None:
 
 def test_product_rule_of_zero_percent_beats_the_tier() -> None:
     plan = rate_plan("10%", tiers=(tier("100", "12%"),), products=(ProductRule("GIFT-*", sale_rate=D(0)),))
-    result = compute_period(plan, [sale("A1", "100.00", line_no=1), sale("A1", "40.00", line_no=2, sku="GIFT-50")])
+    result = compute_period(
+        plan, [sale("A1", "100.00", line_no=1), sale("A1", "40.00", line_no=2, sku="GIFT-50")]
+    )
     gift = result.lines[1]
     assert gift.amount == D("0.00")
     assert gift.trace == "Standard v1 · product GIFT-* · 0 % of 40.00 = 0.00"
@@ -214,24 +218,29 @@ def test_trace_shows_a_rate_boost() -> None:
 def test_explain_example_all_mode() -> None:
     plan = rate_plan("10%", tiers=(tier("2000.00", "12%"),))
     assert explain_example(plan, D("150.00"), D("2400.00")) == (
-        "An order of 150.00 by an affiliate with 2,400.00 this month earns 18.00 — tier ≥ 2,000.00, all actions, 12 %"
+        "An order of 150.00 by an affiliate with 2,400.00 this month earns 18.00"
+        " — tier ≥ 2,000.00, all actions, 12 %"
     )
 
 
 def test_explain_example_reaching_the_tier_with_this_order() -> None:
     plan = rate_plan("10%", tiers=(tier("2000.00", "12%"),))
-    assert explain_example(plan, D("150.00"), D("1900.00")).endswith("earns 18.00 — tier ≥ 2,000.00, all actions, 12 %")
+    assert explain_example(plan, D("150.00"), D("1900.00")).endswith(
+        "earns 18.00 — tier ≥ 2,000.00, all actions, 12 %"
+    )
     assert explain_example(plan, D("150.00"), D("100.00")).endswith("earns 15.00 — base, all actions, 10 %")
 
 
 def test_explain_example_marginal_and_sales_and_flat() -> None:
     marginal = rate_plan("4%", tiers=LADDER, tier_mode="marginal")
     assert explain_example(marginal, D("150.00"), D("100.00")) == (
-        "An order of 150.00 by an affiliate with 100.00 this month earns 7.00 — marginal: 100.00 at 4 % + 50.00 at 6 %"
+        "An order of 150.00 by an affiliate with 100.00 this month earns 7.00"
+        " — marginal: 100.00 at 4 % + 50.00 at 6 %"
     )
     by_sales = rate_plan("20%", tier_basis="sales", tiers=(tier("5", "30%"),))
     assert explain_example(by_sales, D("100.00"), D("400.00"), sales_before=4) == (
-        "An order of 100.00 by an affiliate with 4 sales this month earns 30.00 — tier ≥ 5 sales, all actions, 30 %"
+        "An order of 100.00 by an affiliate with 4 sales this month earns 30.00"
+        " — tier ≥ 5 sales, all actions, 30 %"
     )
     flat = PlanTerms("Standard", sale_amount=D("10.00"))
     assert explain_example(flat, D("150.00"), D("0.00")) == (
@@ -290,7 +299,9 @@ def test_flat_per_order_skips_product_rule_lines() -> None:
 
 
 def test_flat_tier_in_all_mode_pays_every_order_once() -> None:
-    plan = PlanTerms("Standard", sale_amount=D("5.00"), tier_basis="sales", tiers=(Tier(D(2), sale_amount=D("8.00")),))
+    plan = PlanTerms(
+        "Standard", sale_amount=D("5.00"), tier_basis="sales", tiers=(Tier(D(2), sale_amount=D("8.00")),)
+    )
     lines = [*orders("10.00", "10.00"), sale("A000", "10.00", line_no=2)]
     result = compute_period(plan, lines)
     assert result.sales == 2
@@ -307,7 +318,9 @@ def test_marginal_line_split_is_rounded_once() -> None:
 
 def test_marginal_line_across_two_thresholds() -> None:
     result = compute_period(rate_plan("4%", tiers=LADDER, tier_mode="marginal"), orders("500.00"))
-    assert result.lines[0].trace == ("Standard v1 · marginal: 200.00 at 4 % + 200.00 at 6 % + 100.00 at 8 % = 28.00")
+    assert result.lines[0].trace == (
+        "Standard v1 · marginal: 200.00 at 4 % + 200.00 at 6 % + 100.00 at 8 % = 28.00"
+    )
 
 
 def test_marginal_follows_time_then_order_id_then_line_no_not_input_order() -> None:
@@ -430,7 +443,9 @@ def order_lines(draw: st.DrawFn, max_orders: int = 12) -> list[OrderLine]:
             sku = draw(st.sampled_from([None, "GIFT-1", "gift-2", "BOOT-9"]))
             amount = draw(cents) if kind == "sale" else D("0.00")
             quantity = draw(st.integers(min_value=0, max_value=5))
-            lines.append(OrderLine(f"O{number}", line_no, START + timedelta(hours=hour), kind, amount, quantity, sku))
+            lines.append(
+                OrderLine(f"O{number}", line_no, START + timedelta(hours=hour), kind, amount, quantity, sku)
+            )
     return lines
 
 
@@ -452,7 +467,9 @@ def plans(draw: st.DrawFn) -> PlanTerms:
         thresholds = sorted(draw(st.lists(cents, max_size=3, unique=True)))
     tiers = tuple(Tier(threshold, **earning()) for threshold in thresholds)
     products = tuple(
-        ProductRule(glob, **({"sale_rate": draw(rates)} if draw(st.booleans()) else {"sale_amount": draw(cents)}))
+        ProductRule(
+            glob, **({"sale_rate": draw(rates)} if draw(st.booleans()) else {"sale_amount": draw(cents)})
+        )
         for glob in draw(st.lists(st.sampled_from(["GIFT-*", "boot-?", "*"]), max_size=2))
     )
     plan = PlanTerms(
@@ -521,7 +538,9 @@ def test_flat_rate_commission_never_decreases_when_an_order_grows(
 def test_rising_tiers_never_pay_less_when_an_order_grows(
     ladder: list[Decimal], mode: str, amounts: list[Decimal], data: st.DataObject
 ) -> None:
-    thresholds = sorted(data.draw(st.lists(cents, min_size=len(ladder) - 1, max_size=len(ladder) - 1, unique=True)))
+    thresholds = sorted(
+        data.draw(st.lists(cents, min_size=len(ladder) - 1, max_size=len(ladder) - 1, unique=True))
+    )
     plan = PlanTerms(
         "Rising",
         sale_rate=ladder[0],

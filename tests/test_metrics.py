@@ -110,12 +110,8 @@ def add_clicks(db: Database, affiliate_id: int, day: date, clicks: int, *, daily
         session.execute(
             insert(Click),
             [
-                {
-                    "clicked_at": start + timedelta(minutes=n),
-                    "local_date": day,
-                    "affiliate_id": affiliate_id,
-                    "visitor_id": f"v{affiliate_id}-{day}-{n}",
-                }  # fmt: skip
+                {"clicked_at": start + timedelta(minutes=n), "local_date": day, "affiliate_id": affiliate_id,
+                 "visitor_id": f"v{affiliate_id}-{day}-{n}"}  # fmt: skip
                 for n in range(clicks)
             ],
         )

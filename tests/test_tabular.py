@@ -156,7 +156,8 @@ def test_a_row_with_more_cells_than_the_header_is_a_problem_and_not_yielded(tmp_
                 "orders.csv",
                 3,
                 None,
-                "the row has 3 cells but the header has only 2 columns (is there an unquoted ',' in a value?)",
+                "the row has 3 cells but the header has only 2 columns"
+                " (is there an unquoted ',' in a value?)",
             )
         ]
         with pytest.raises(TableError) as caught:
@@ -173,7 +174,9 @@ def test_problems_are_visible_before_the_next_row_is_yielded(tmp_path: Path) -> 
         assert [problem.line for problem in table.problems] == [2]
 
 
-def test_problem_list_is_capped_but_every_problem_is_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_problem_list_is_capped_but_every_problem_is_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(tabular, "MAX_LISTED_PROBLEMS", 3)
     path = tmp_path / "orders.csv"
     path.write_text("a\n" + "1,2\n" * 10, encoding="utf-8")
@@ -311,7 +314,9 @@ def write_workbook(path: Path) -> None:
     sheet.append([])  # a blank first row: the header is the first non-empty row
     sheet.append(["Name", " Total ", "Qty", "Paid at", "Day", "Refunded", "Note"])
     sheet.append(["#1001", 19.9, 12, dt.datetime(2026, 10, 1, 10, 0), dt.date(2026, 10, 1), False, None])
-    sheet.append(["#1002", 20.0, 3, dt.datetime(2026, 10, 2, 0, 0), dt.date(2026, 10, 2), True, "=HYPERLINK(1)"])
+    sheet.append(
+        ["#1002", 20.0, 3, dt.datetime(2026, 10, 2, 0, 0), dt.date(2026, 10, 2), True, "=HYPERLINK(1)"]
+    )
     sheet.append([])
     sheet.append(["#1003", 1e-05, -4, None, None, None, "after a blank row"])
     sheet["C20"].number_format = "0.00"  # formatting only: a trailing empty row to ignore
@@ -421,7 +426,9 @@ def test_zip_declaring_a_huge_uncompressed_size_is_refused_before_loading(tmp_pa
     central = data.index(b"PK\x01\x02")
     struct.pack_into("<I", data, central + 24, 3_000_000_000)  # uncompressed size in the central directory
     path.write_bytes(bytes(data))
-    with pytest.raises(TableError, match=r"would unpack to 3,000,000,0\d\d bytes, more than the 1,073,741,824"):
+    with pytest.raises(
+        TableError, match=r"would unpack to 3,000,000,0\d\d bytes, more than the 1,073,741,824"
+    ):
         open_table(path)
 
 

@@ -181,7 +181,6 @@ def test_an_affiliate_sees_the_targets_that_count_for_them(db: Database, program
 
 def test_a_met_targets_bonus_lands_on_the_payout_sheet(db: Database, program: dict[str, int]) -> None:
     from desktop.services import payouts
-
     jane = program["JANE"]
     target_id = create_target(db, revenue("JANE", "350.00", bonus=D("100.00"), reward_rate=D("0.02")), today=NOVEMBER)
     assert get_target(db, target_id, today=NOVEMBER).met == 1

@@ -25,25 +25,13 @@ from desktop.services.safe_files import atomic_path, atomic_write, csv_safe, set
 PLATFORMS = ("instagram", "youtube", "tiktok", "x", "blog")
 _LABELS = {"instagram": "Instagram", "youtube": "YouTube", "tiktok": "TikTok", "x": "X", "blog": "Blog"}
 COLUMNS: dict[str, str] = {  # the file's columns, in export order, with what each one means
-    "code": "Affiliate code (required)",
-    "name": "Name (required)",
-    "email": "Email",
-    "status": "Status",
-    "plan": "Commission plan (its name)",
-    "coupon_codes": "Coupon codes (separated by ;)",
-    "payee_email": "PayPal email (default: the email)",
-    "website": "Website",
-    "joined_on": "Joined on (YYYY-MM-DD)",
-    "tags": "Tags (separated by ;)",
-    **{
-        key: f"{_LABELS[p]} {what}"
-        for p in PLATFORMS
-        for key, what in ((p, "handle or URL"), (f"{p}_followers", "followers"))
-    },
-    "phone": "Phone",
-    "country": "Country",
-    "niches": "Niches (separated by ;)",
-    "audience": "Audience",
+    "code": "Affiliate code (required)", "name": "Name (required)", "email": "Email", "status": "Status",
+    "plan": "Commission plan (its name)", "coupon_codes": "Coupon codes (separated by ;)",
+    "payee_email": "PayPal email (default: the email)", "website": "Website",
+    "joined_on": "Joined on (YYYY-MM-DD)", "tags": "Tags (separated by ;)",
+    **{key: f"{_LABELS[p]} {what}" for p in PLATFORMS for key, what in ((p, "handle or URL"),
+                                                                         (f"{p}_followers", "followers"))},
+    "phone": "Phone", "country": "Country", "niches": "Niches (separated by ;)", "audience": "Audience",
 }
 IN_CHUNK = 900  # keys per IN (...): below SQLite's oldest limit on bound parameters
 
@@ -105,18 +93,8 @@ def _export_rows(session: Session, ids: Sequence[int] | None, status: str | None
         socials.setdefault((profile.affiliate_id, profile.platform), profile)
     rows: list[list[Any]] = []
     for a in affiliates:
-        row = [
-            a.code,
-            a.name,
-            a.email,
-            a.status,
-            plans.get(a.plan_id),
-            "; ".join(sorted(coupons[a.id])),
-            a.payee_email,
-            a.website,
-            a.joined_on,
-            "; ".join(sorted(tags[a.id], key=str.casefold)),
-        ]
+        row = [a.code, a.name, a.email, a.status, plans.get(a.plan_id), "; ".join(sorted(coupons[a.id])),
+               a.payee_email, a.website, a.joined_on, "; ".join(sorted(tags[a.id], key=str.casefold))]
         for platform in PLATFORMS:
             profile = socials.get((a.id, platform))
             row += [profile.url or profile.handle, profile.followers] if profile is not None else [None, None]

@@ -176,9 +176,8 @@ def target_attainment_chart(items: Sequence[tuple[str, Decimal, str]]) -> Chart:
         from matplotlib.patches import Patch
 
         handles = [Patch(color=colour, label=state) for state, colour in STATE_COLOURS.items()]
-        axes.legend(
-            handles=handles, frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=3
-        )
+        axes.legend(handles=handles, frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08),
+                    ncols=3)
     return Chart(figure, title, labels, {"percent": values}, not items)
 
 

@@ -125,7 +125,9 @@ def _rate_problem(where: str, value: object) -> str | None:
     return None
 
 
-def _earning_problems(where: str, rate: Decimal | None, amount: Decimal | None, per: str, boost: object) -> list[str]:
+def _earning_problems(
+    where: str, rate: Decimal | None, amount: Decimal | None, per: str, boost: object
+) -> list[str]:
     if (rate is None) == (amount is None):
         return [f"{where} needs either a rate or a flat amount {per}, exactly one of the two."]
     if amount is not None:
@@ -157,7 +159,9 @@ def validate_plan(plan: PlanTerms) -> list[str]:
     boost_problem = _rate_problem("The rate boost", plan.rate_boost)
     if boost_problem:
         problems.append(boost_problem)
-    problems += _earning_problems("The base commission", plan.sale_rate, plan.sale_amount, "per order", plan.rate_boost)
+    problems += _earning_problems(
+        "The base commission", plan.sale_rate, plan.sale_amount, "per order", plan.rate_boost
+    )
     for where, value in (("The lead amount", plan.lead_amount), ("The signup amount", plan.signup_amount)):
         problem = _money_problem(where, value)
         if problem:
@@ -287,7 +291,9 @@ def _compile(plan: PlanTerms) -> _CompiledPlan:
     for product in plan.products:
         rule = f"product {product.sku_glob}"
         matches = re.compile(translate(product.sku_glob), re.IGNORECASE).match
-        products.append((matches, _earning(prefix, rule, rule, product.sale_rate, product.sale_amount, boost)))
+        products.append(
+            (matches, _earning(prefix, rule, rule, product.sale_rate, product.sale_amount, boost))
+        )
     return _CompiledPlan(
         prefix=prefix,
         by_sales=by_sales,
@@ -336,7 +342,9 @@ def _unit_line(earning: _Earning, line: OrderLine, flat: Decimal) -> LineCommiss
     return LineCommission(line.order_id, line.line_no, amount, earning.rule, trace)
 
 
-def _once_per_order(rule: str, head: str, line: OrderLine, flat: Decimal, per: str, paid_on: int) -> LineCommission:
+def _once_per_order(
+    rule: str, head: str, line: OrderLine, flat: Decimal, per: str, paid_on: int
+) -> LineCommission:
     """A flat amount an order earns once, on its lowest line; its other lines say where it went."""
     if line.line_no == paid_on:
         trace = f"{head}flat {flat:,.2f} per {per} = {flat:,.2f}"
@@ -459,7 +467,9 @@ def compute_period(plan: PlanTerms, lines: Iterable[OrderLine]) -> PeriodCommiss
                 order_no.setdefault(line.order_id, len(order_no) + 1)  # product lines count as sales too
             running += line.amount
             rate = earning.rate
-            if rate is not None:  # the common case, written out here: this loop runs for every line of a payout
+            if (
+                rate is not None
+            ):  # the common case, written out here: this loop runs for every line of a payout
                 amount = line.amount
                 value = round_money(rate * amount)
                 trace = f"{earning.head}{earning.rate_text} of {amount:,.2f} = {value:,.2f}"
@@ -468,7 +478,9 @@ def compute_period(plan: PlanTerms, lines: Iterable[OrderLine]) -> PeriodCommiss
                 append(_unit_line(product, line, product.flat or ZERO))
             else:
                 paid_on = flat_on[line.order_id]
-                append(_once_per_order(earning.rule, earning.head, line, earning.flat or ZERO, "order", paid_on))
+                append(
+                    _once_per_order(earning.rule, earning.head, line, earning.flat or ZERO, "order", paid_on)
+                )
         elif kind == "lead":
             paid_on = leads_on[line.order_id]
             append(_once_per_order("lead", f"{prefix}lead · ", line, terms.lead, "lead", paid_on))

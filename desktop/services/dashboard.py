@@ -267,15 +267,8 @@ def get_dashboard(db: Database, rng: DateRange, today: date | None = None) -> Da
         previous=rng.previous(),
         program_name=settings.name,
         currency=settings.currency,
-        north_star=north_star(
-            db,
-            settings.north_star_metric,
-            settings.north_star_target,
-            month,
-            today,
-            settings.currency,
-            total if whole else None,
-        ),  # fmt: skip
+        north_star=north_star(db, settings.north_star_metric, settings.north_star_target, month, today,
+                              settings.currency, total if whole else None),  # fmt: skip
         tiles=tiles(current, previous),
         leaders=leaders,
         months=tuple(monthly_revenue(db, month, 12)),

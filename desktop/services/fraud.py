@@ -267,23 +267,8 @@ def flag_summaries(
         .limit(limit)
     )
     return [
-        FlagSummary(
-            f.id,
-            f.rule,
-            RULE_LABELS.get(f.rule, f.rule),
-            f.severity,
-            f.state,
-            f.affiliate_id,
-            code or "",
-            name or "",
-            f.period,
-            f.evidence,
-            f.raised_at,
-            count,
-            f.resolved_at,
-            f.resolved_by,
-            f.resolution,
-            f.action,
-        )  # fmt: skip
+        FlagSummary(f.id, f.rule, RULE_LABELS.get(f.rule, f.rule), f.severity, f.state, f.affiliate_id, code or "",
+                    name or "", f.period, f.evidence, f.raised_at, count, f.resolved_at, f.resolved_by, f.resolution,
+                    f.action)  # fmt: skip
         for f, code, name, count in session.execute(query)
     ]

@@ -138,29 +138,16 @@ def _flag(session: Session, flag_id: int) -> FraudFlag:
 def _orders(session: Session, flag_id: int) -> list[FlagOrder]:
     c = Conversion
     query = (
-        select(
-            c.id,
-            c.order_id,
-            c.occurred_at,
-            c.customer_email,
-            c.amount,
-            c.net_amount,
-            c.currency,
-            c.status,
-            c.attribution,
-            c.coupon_code,
-            c.visitor_id,
-            c.paid_sheet_id.is_not(None),
-        )  # fmt: skip
+        select(c.id, c.order_id, c.occurred_at, c.customer_email, c.amount, c.net_amount, c.currency, c.status,
+               c.attribution, c.coupon_code, c.visitor_id, c.paid_sheet_id.is_not(None))  # fmt: skip
         .join(FraudFlagConversion, FraudFlagConversion.conversion_id == c.id)
         .where(FraudFlagConversion.flag_id == flag_id)
         .order_by(c.occurred_at, c.id)
     )
     return [
         FlagOrder(cid, order, at, email, amount, net, currency, status, attribution, coupon, visitor, bool(paid))
-        for cid, order, at, email, amount, net, currency, status, attribution, coupon, visitor, paid in session.execute(
-            query
-        )
+        for cid, order, at, email, amount, net, currency, status, attribution, coupon, visitor, paid
+        in session.execute(query)
     ]
 
 

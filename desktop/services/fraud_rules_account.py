@@ -35,15 +35,8 @@ def refund_rate(session: Session, scope: Scope, settings: FraudSettings) -> list
     refunded_value = case((c.status == "refunded", c.amount), else_=c.refunded_amount)
     was_refunded = case((or_(c.status == "refunded", c.refunded_amount > 0), 1), else_=0)
     query = (
-        select(
-            c.affiliate_id,
-            month,
-            func.count(),
-            func.sum(was_refunded),
-            func.sum(c.amount),
-            func.sum(refunded_value),
-            func.max(c.currency),
-        )  # fmt: skip
+        select(c.affiliate_id, month, func.count(), func.sum(was_refunded), func.sum(c.amount),
+               func.sum(refunded_value), func.max(c.currency))  # fmt: skip
         .where(c.affiliate_id.is_not(None), c.type == "sale", c.status.in_((*LIVE, "refunded")))
         .where(*scope.dates(c.local_date))
         .group_by(c.affiliate_id, month)
@@ -73,14 +66,8 @@ def refund_rate(session: Session, scope: Scope, settings: FraudSettings) -> list
         for cid, affiliate_id, period in session.execute(query2):
             refunded_orders[(affiliate_id, period)].append(cid)
     return [
-        Finding(
-            "refund_rate",
-            affiliate_id,
-            period,
-            severities[(affiliate_id, period)],
-            evidence,
-            tuple(refunded_orders.get((affiliate_id, period), ())),
-        )  # fmt: skip
+        Finding("refund_rate", affiliate_id, period, severities[(affiliate_id, period)], evidence,
+                tuple(refunded_orders.get((affiliate_id, period), ())))  # fmt: skip
         for (affiliate_id, period), evidence in sorted(flagged.items())
     ]
 

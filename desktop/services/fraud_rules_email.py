@@ -81,13 +81,8 @@ def how_close(customer: str, own: str, settings: FraudSettings) -> tuple[str, st
         if "+" in c_local and c_local != o_local:
             ways.append("with a +tag")
         if c_name != o_name:
-            ways.append(
-                "with its dots moved"
-                if c_name.count(".") and o_name.count(".")
-                else "with dots added"
-                if c_name.count(".") > o_name.count(".")
-                else "without its dots"
-            )
+            ways.append("with its dots moved" if c_name.count(".") and o_name.count(".") else
+                        "with dots added" if c_name.count(".") > o_name.count(".") else "without its dots")
         if c_domain != o_domain:
             ways.append(f"at {c_domain} instead of {o_domain}")
         return "which is {whose} " + " and ".join(ways or ["written differently"]), "high"

@@ -105,16 +105,12 @@ def clicks_by_month(session: Session, scope: Scope, months_before: int = 0) -> d
     Shops send one or the other; taking the larger never counts a click twice when a month has both.
     """
     k, d = Click.__table__.c, DailyClicks.__table__.c
-    logged = (
-        select(k.affiliate_id, scope.month(k.local_date), func.count())
-        .where(*scope.dates(k.local_date, months_before))
-        .group_by(k.affiliate_id, scope.month(k.local_date))
-    )
-    daily = (
-        select(d.affiliate_id, scope.month(d.day), func.sum(d.clicks))
-        .where(*scope.dates(d.day, months_before))
-        .group_by(d.affiliate_id, scope.month(d.day))
-    )
+    logged = select(k.affiliate_id, scope.month(k.local_date), func.count()).where(
+        *scope.dates(k.local_date, months_before)
+    ).group_by(k.affiliate_id, scope.month(k.local_date))
+    daily = select(d.affiliate_id, scope.month(d.day), func.sum(d.clicks)).where(
+        *scope.dates(d.day, months_before)
+    ).group_by(d.affiliate_id, scope.month(d.day))
     counts: dict[tuple[int, str], int] = {}
     for query in (logged, daily):
         for affiliate_id, period, count in session.execute(query):

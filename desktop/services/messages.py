@@ -107,9 +107,8 @@ def newsletter_text(db: Database, period: str, *, top: int = 5) -> DraftText:
     """
     start, end = period_bounds(period)
     c, revenue = Conversion, func.sum(Conversion.net_amount)
-    flagged = select(FraudFlag.affiliate_id).where(
-        FraudFlag.state.in_(("open", "confirmed")), or_(FraudFlag.period == period, FraudFlag.period.is_(None))
-    )
+    flagged = select(FraudFlag.affiliate_id).where(FraudFlag.state.in_(("open", "confirmed")),
+                                                   or_(FraudFlag.period == period, FraudFlag.period.is_(None)))
     held = select(PayoutHold.affiliate_id).where(PayoutHold.released_at.is_(None))
     in_good_standing = (Affiliate.status == "active", Affiliate.id.not_in(flagged), Affiliate.id.not_in(held))
     with db.read() as session:
@@ -457,3 +456,4 @@ def html_document(subject: str, body_markdown: str) -> str:
         'color: #1f2d2a; max-width: 640px; margin: 0 auto; padding: 16px;">\n'
         f"{markdown_to_html(body_markdown)}\n</body></html>\n"
     )
+

@@ -384,12 +384,8 @@ def window_sums(rng: DateRange, ids: Any = None) -> Any:
     if ids is not None:
         parts = [part.where(part.selected_columns[0].in_(ids)) for part in parts]
     names = ("affiliate_id", "sales", "revenue", "leads", "signups", "clicks")
-    both = union_all(
-        *(
-            part.with_only_columns(*(col.label(n) for col, n in zip(part.selected_columns, names, strict=True)))
-            for part in parts
-        )
-    )
+    both = union_all(*(part.with_only_columns(*(col.label(n) for col, n in zip(part.selected_columns, names,
+                                                                                strict=True))) for part in parts))
     u = both.subquery("activity")
     return (
         select(u.c.affiliate_id, *(cast(func.sum(u.c[name]), BigInteger).label(name) for name in names[1:]))
@@ -479,19 +475,8 @@ def _estimate(
 
     c, line = _conv.c, ConversionLine.__table__.c
     query = (
-        select(
-            c.affiliate_id,
-            c.id,
-            c.order_id,
-            c.occurred_at,
-            c.local_date,
-            c.type,
-            _cents(c.net_amount),
-            line.line_no,
-            line.sku,
-            line.quantity,
-            _cents(line.amount),
-        )  # fmt: skip
+        select(c.affiliate_id, c.id, c.order_id, c.occurred_at, c.local_date, c.type, _cents(c.net_amount),
+               line.line_no, line.sku, line.quantity, _cents(line.amount))  # fmt: skip
         .outerjoin(ConversionLine.__table__, line.conversion_id == c.id)
         .where(in_range(c.local_date, DateRange.month(period)), c.status == "approved", c.affiliate_id.is_not(None))
         .where(*_only(c.affiliate_id, ids))
@@ -566,11 +551,7 @@ def _order(parts: list[Any], line_class: Any) -> tuple[int, date, list[OrderLine
     if line_no is None:  # stored without lines: one line of the order's net amount
         return affiliate_id, day, [line_class(order_id, 1, at, kind, from_cents(net))]
     amounts = [int(row[10] or 0) for row in parts]
-    return (
-        affiliate_id,
-        day,
-        [
-            line_class(order_id, row[7], at, kind, from_cents(share), row[9] or 1, row[8])
-            for row, share in zip(parts, spread(int(net), amounts), strict=True)
-        ],
-    )
+    return affiliate_id, day, [
+        line_class(order_id, row[7], at, kind, from_cents(share), row[9] or 1, row[8])
+        for row, share in zip(parts, spread(int(net), amounts), strict=True)
+    ]

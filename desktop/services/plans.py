@@ -320,8 +320,8 @@ def plan_terms(db: Database, plan_id: int, version: int | None = None) -> PlanTe
         plan = session.get(CommissionPlan, plan_id)
         chosen = None
         if plan is not None and plan.versions:
-            chosen = (
-                plan.versions[-1] if version is None else next((v for v in plan.versions if v.version == version), None)
+            chosen = plan.versions[-1] if version is None else next(
+                (v for v in plan.versions if v.version == version), None
             )
         if plan is None or chosen is None:
             raise RefusedByState(f"There is no plan {plan_id}" + (f" version {version}" if version else "") + ".")

@@ -94,16 +94,12 @@ def _clicks(session: Session, ids: list[int], start: date, end: date) -> dict[in
     """Clicks per affiliate: the click log or the daily counts, whichever is larger (see clicks_by_month)."""
     counts: dict[int, int] = defaultdict(int)
     for part in chunks(ids):
-        logged = (
-            select(Click.affiliate_id, func.count())
-            .where(Click.affiliate_id.in_(part), Click.local_date >= start, Click.local_date < end)
-            .group_by(Click.affiliate_id)
-        )
-        daily = (
-            select(DailyClicks.affiliate_id, func.sum(DailyClicks.clicks))
-            .where(DailyClicks.affiliate_id.in_(part), DailyClicks.day >= start, DailyClicks.day < end)
-            .group_by(DailyClicks.affiliate_id)
-        )
+        logged = select(Click.affiliate_id, func.count()).where(
+            Click.affiliate_id.in_(part), Click.local_date >= start, Click.local_date < end
+        ).group_by(Click.affiliate_id)
+        daily = select(DailyClicks.affiliate_id, func.sum(DailyClicks.clicks)).where(
+            DailyClicks.affiliate_id.in_(part), DailyClicks.day >= start, DailyClicks.day < end
+        ).group_by(DailyClicks.affiliate_id)
         for query in (logged, daily):
             for affiliate_id, count in session.execute(query):
                 counts[affiliate_id] = max(counts[affiliate_id], int(count or 0))

@@ -168,10 +168,8 @@ class FeedbackPanel(QWidget):
         for col in range(4):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == 2
                                         else QHeaderView.ResizeMode.ResizeToContents)  # fmt: skip
-        self.empty = QLabel(
-            "No feedback yet. Praise, coaching, warnings and rewards you note here are private: "
-            "they appear in the affiliate's printed review, never in anything sent to them."
-        )
+        self.empty = QLabel("No feedback yet. Praise, coaching, warnings and rewards you note here are private: "
+                            "they appear in the affiliate's printed review, never in anything sent to them.")
         self.empty.setWordWrap(True)
         self.empty.setObjectName("pageSubtitle")
         self.error = FieldError()
@@ -237,3 +235,4 @@ class FeedbackPanel(QWidget):
             delete_feedback(self.db, entry.id)
             self.refresh()
             self.changed.emit()
+

@@ -294,10 +294,8 @@ class FraudPage(QWidget):
     def _holds_box(self) -> QWidget:
         group = QGroupBox("Payout holds")
         box = QVBoxLayout(group)
-        hint = _label(
-            "A held affiliate shows as held on payout sheets and stays out of PayPal files until released.",
-            name="pageSubtitle",
-        )
+        hint = _label("A held affiliate shows as held on payout sheets and stays out of PayPal files until released.",
+                      name="pageSubtitle")
         self.holds = RowsModel(("Affiliate", "Since", "Reason", "Released"),
                                lambda h: (f"{h.affiliate_name} ({h.affiliate_code})", f"{h.since:%Y-%m-%d}", h.reason,
                                           f"{h.released_at:%Y-%m-%d} by {h.released_by}" if h.released_at else "—"),

@@ -173,14 +173,9 @@ class MessagesPage(QWidget):
         self.sent: list[MessageSummary] = []
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 24, 24, 24)
-        outer.addWidget(
-            page_title(
-                "Messages",
-                "Newsletters with shout-outs and announcements of program changes, "
-                "drafted from your data. Send them through your mail program with the partners in "
-                "BCC, or save them as .eml or HTML; the sent log shows what went to whom.",
-            )
-        )
+        outer.addWidget(page_title("Messages", "Newsletters with shout-outs and announcements of program changes, "
+                                   "drafted from your data. Send them through your mail program with the partners in "
+                                   "BCC, or save them as .eml or HTML; the sent log shows what went to whom."))
         top = QHBoxLayout()
         self.month = QComboBox()
         last = shift_period(f"{date.today():%Y-%m}", -1)

@@ -111,12 +111,8 @@ class ProgramPage(QWidget):
             ),
             ("north_star_metric", "North Star", self.north_star_metric, "The one number the program lives by."),
             ("north_star_target", "Monthly goal", self.north_star_target, ""),
-            (
-                "target_niches",
-                "Niches we recruit for",
-                self.target_niches,
-                "Separated by ; — a recruit whose niches match scores higher.",
-            ),
+            ("target_niches", "Niches we recruit for", self.target_niches,
+             "Separated by ; — a recruit whose niches match scores higher."),
         ]
         for key, label, widget, hint in rows:
             self.errors[key] = add_form_field(form, label, widget, hint)
