@@ -103,7 +103,7 @@ class Unusual(Exception):
 
 
 class ColumnFinisher:
-    """Records of a block of complete orders, or Unusual."""
+    """The orders of a block of rows (complete orders only) as one OrderBatch, or Unusual."""
 
     def __init__(self, ctx: ReadContext, positions: dict[str, int], record: Callable[..., OrderRecord]) -> None:
         self.ctx = ctx
