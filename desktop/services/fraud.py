@@ -178,6 +178,9 @@ def now_local(session: Session) -> datetime:
         return local_now("UTC")
 
 
+FLAG_INSERT_CHUNK = 1000
+
+
 def _store(
     session: Session, findings: list[Finding], rules: list[tuple[str, Rule, bool]], scope: Scope
 ) -> tuple[tuple[int, int, int, int], list[int]]:
@@ -188,17 +191,15 @@ def _store(
     for part in chunks(sorted(by_print)):
         rows = session.scalars(select(FraudFlag).where(FraudFlag.fingerprint.in_(part)))
         existing.update((flag.fingerprint, flag) for flag in rows)
-    new = updated = kept = 0
-    links: dict[int, set[int]] = {}
+    updated = kept = 0
+    raised: list[dict[str, object]] = []
+    links: dict[str, set[int]] = {}  # fingerprint -> the orders an open flag points at
     for print_, finding in by_print.items():
         flag = existing.get(print_)
         if flag is None:
-            flag = FraudFlag(rule=finding.rule, fingerprint=print_, affiliate_id=finding.affiliate_id,
-                             period=finding.period, severity=finding.severity, evidence=finding.evidence,
-                             state="open", raised_at=now)  # fmt: skip
-            session.add(flag)
-            existing[print_] = flag
-            new += 1
+            raised.append({"rule": finding.rule, "fingerprint": print_, "affiliate_id": finding.affiliate_id,
+                           "period": finding.period, "severity": finding.severity, "evidence": finding.evidence,
+                           "state": "open", "raised_at": now})  # fmt: skip
         elif flag.state == "open":
             if (flag.evidence, flag.severity) != (finding.evidence, finding.severity):
                 flag.evidence, flag.severity = finding.evidence, finding.severity
@@ -206,12 +207,17 @@ def _store(
         else:
             kept += flag.state == "dismissed"
             continue
-        links[id(flag)] = set(finding.conversion_ids)
+        links[print_] = set(finding.conversion_ids)
     session.flush()
-    open_flags = [flag for flag in existing.values() if id(flag) in links]
-    _relink(session, {flag.id: links[id(flag)] for flag in open_flags})
-    removed = _remove_stale(session, rules, scope, {flag.id for flag in existing.values()})
-    return (new, updated, removed, kept), [flag.id for flag in existing.values()]
+    ids = {print_: flag.id for print_, flag in existing.items()}
+    # New flags in bulk, their ids returned: a big import can raise thousands, one INSERT each took seconds.
+    for first in range(0, len(raised), FLAG_INSERT_CHUNK):
+        stmt = insert(FraudFlag).returning(FraudFlag.id, FraudFlag.fingerprint)
+        part = raised[first : first + FLAG_INSERT_CHUNK]
+        ids.update((print_, flag_id) for flag_id, print_ in session.execute(stmt, part))
+    _relink(session, {ids[print_]: orders for print_, orders in links.items()})
+    removed = _remove_stale(session, rules, scope, set(ids.values()))
+    return (len(raised), updated, removed, kept), list(ids.values())
 
 
 def _relink(session: Session, wanted: dict[int, set[int]]) -> None:
