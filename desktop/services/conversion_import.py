@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.db import Database
-from desktop.models import Conversion, ImportBatch
+from desktop.models import Conversion
 from desktop.money import from_cents
 from desktop.services.attribution import (
     AffiliateDirectory,
@@ -38,11 +39,12 @@ from desktop.services.conversion_source import (
     find_convention,
 )
 from desktop.services.conversion_store import (
+    ConnectionExecutor,
     ConversionStore,
+    Executor,
     StoredOrder,
     count_batch_in,
     local_now,
-    start_batch,
     start_batch_in,
     stored_orders,
 )
@@ -283,12 +285,10 @@ class _Run:
                 ctx.take(table)
             self._done(rows)
             return None
-        if self.db.is_sqlite and self.db.path is not None and estimate >= WRITER_FROM_ROWS:
-            return self._pass_with_writer(self.db.path, table, reader, ahead, rows, estimate)
-        with self.db.write() as session:
-            batch_id = start_batch(session, "conversions", name, self.preset_name, self._now()).id
+        with self._transaction(estimate) as db:
+            batch_id = start_batch_in(db, "conversions", name, self.preset_name, self._now())
             note = f"re-imported from {name}"
-            store = ConversionStore(session, batch_id=batch_id, now=self._now(), note=note, currency=ctx.currency)
+            store = ConversionStore(db, batch_id=batch_id, now=self._now(), note=note, currency=ctx.currency)
             store.defer_indexes(estimate)
             # Reads go through a second session: the database as it was, while this transaction writes.
             with self.db.read() as lookups:
@@ -297,34 +297,23 @@ class _Run:
             ctx.take(table)
             if ctx.problem_count:
                 raise BadInput(self.problems())
-            self._finish_batch(session, batch_id)
+            t = self.tally
+            count_batch_in(db, batch_id, self.preset_name, t.rows, t.new, t.updated, t.unchanged)
             self._done(rows)  # still inside the transaction: a cancel here keeps nothing either
         return batch_id
 
-    def _pass_with_writer(
-        self, path: Path, table: Table | CsvRows, reader: OrderReader, ahead: Rows, rows: CountedRows, estimate: int
-    ) -> int:
-        """_pass's writing half in a second process (bulk_writer): the same statements, one transaction there."""
-        ctx = self.ctx
-        assert ctx is not None
-        name = self.path.name
-        with WriterProcess(path) as writer:
-            writer.begin()  # the write lock: from here on nobody else changes affiliates, coupons or orders
-            batch_id = start_batch_in(writer, "conversions", name, self.preset_name, self._now())
-            note = f"re-imported from {name}"
-            store = ConversionStore(writer, batch_id=batch_id, now=self._now(), note=note, currency=ctx.currency)
-            store.defer_indexes(estimate)
-            with self.db.read() as lookups:
-                self._read(lookups, reader, ahead, rows, store)
-            store.finish()
-            ctx.take(table)
-            if ctx.problem_count:
-                raise BadInput(self.problems())
-            t = self.tally
-            count_batch_in(writer, batch_id, self.preset_name, t.rows, t.new, t.updated, t.unchanged)
-            self._done(rows)  # before the commit: a cancel here keeps nothing either
-            writer.commit()
-        return batch_id
+    @contextmanager
+    def _transaction(self, estimate: int) -> Iterator[Executor]:
+        """The import's one write transaction: this process's, or for a big file into SQLite a second process's
+        (bulk_writer), which writes while this one reads. An exception rolls either back."""
+        if self.db.is_sqlite and self.db.path is not None and estimate >= WRITER_FROM_ROWS:
+            with WriterProcess(self.db.path) as writer:
+                writer.begin()  # the write lock: from here on nobody else changes affiliates, coupons or orders
+                yield writer
+                writer.commit()
+            return
+        with self.db.write() as session:
+            yield ConnectionExecutor(session.connection())
 
     def _done(self, rows: CountedRows) -> None:
         if self.progress is not None:
@@ -519,10 +508,3 @@ class _Run:
 
     def _now(self) -> datetime:
         return local_now(self.settings.timezone)
-
-    def _finish_batch(self, session: Session, batch_id: int | None) -> None:
-        batch = session.get(ImportBatch, batch_id)
-        assert batch is not None
-        t = self.tally
-        batch.rows, batch.new, batch.updated, batch.unchanged = t.rows, t.new, t.updated, t.unchanged
-        batch.preset = self.preset_name

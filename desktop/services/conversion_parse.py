@@ -21,7 +21,7 @@ Rows = Iterator[tuple[int, list[str]]]
 MAX_LENGTH = {"order_id": 100, "sku": 100, "coupon_code": 64, "affiliate_code": 64, "visitor_id": 100,
               "customer_email": 254}  # fmt: skip
 PRODUCT_LENGTH = 300
-BLOCK_ROWS = 1024  # rows checked together the quick way (conversion_columns)
+BLOCK_ROWS = 1024  # rows read (conversion_source) and checked (conversion_columns) together
 
 
 @dataclass(slots=True)

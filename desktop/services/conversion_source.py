@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop.services.conversion_columns import OrderBatch
-from desktop.services.conversion_parse import GenericReader, OrderRecord, ReadContext, Rows
+from desktop.services.conversion_parse import BLOCK_ROWS, GenericReader, OrderRecord, ReadContext, Rows
 from desktop.services.conversion_presets import (
     PRESET_LABELS,
     PRESETS,
@@ -36,7 +36,6 @@ from desktop.services.tabular import MAX_LISTED_PROBLEMS, XLSX_SUFFIXES, Problem
 Progress = Callable[[int, int, str], None]
 PROGRESS_EVERY = 10_000
 LOOKAHEAD_ROWS = 1000
-BLOCK_ROWS = 1024  # rows read (and checked, by the generic reader) together
 _SHOP_REQUIRED = {"shopify": SHOPIFY_REQUIRED, "woocommerce": WOOCOMMERCE_REQUIRED, "stripe": STRIPE_REQUIRED}
 
 

@@ -147,7 +147,7 @@ class ConversionStore:
             raise ValueError(f"not a currency code: {currency!r}")
         self.db = ConnectionExecutor(target.connection()) if isinstance(target, Session) else target
         self.sqlite = self.db.dialect_name == "sqlite"
-        mark = "?" if self.db.paramstyle == "qmark" else "%s"
+        mark = _mark(self.db)
         self._now: Any = now.isoformat(" ", "microseconds") if self.sqlite else now
         self._note = note
         self._next_id = 0
@@ -301,20 +301,23 @@ def start_batch(session: Session, kind: str, file: str, preset: str, now: dateti
 
 
 def start_batch_in(db: Executor, kind: str, file: str, preset: str, now: datetime) -> int:
-    """start_batch through an executor (the writer process): the new batch's id."""
-    db.execute(
-        "INSERT INTO import_batch (kind, file_name, preset, imported_at, imported_by, rows, new, updated, unchanged) "
-        "VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0)",
-        (kind, file[:500], preset, now.isoformat(" ", "microseconds"), _user()),
-    )
-    return int(db.scalar("SELECT last_insert_rowid()"))
+    """start_batch through an executor (this process's transaction, or a writer process's): the batch's id."""
+    mark = _mark(db)
+    when: Any = now.isoformat(" ", "microseconds") if db.dialect_name == "sqlite" else now
+    sql = ("INSERT INTO import_batch (kind, file_name, preset, imported_at, imported_by, rows, new, updated, "
+           f"unchanged) VALUES ({', '.join([mark] * 5)}, 0, 0, 0, 0) RETURNING id")  # fmt: skip
+    return int(db.scalar(sql, (kind, file[:500], preset, when, _user())))
 
 
 def count_batch_in(db: Executor, batch_id: int, preset: str, rows: int, new: int, updated: int, unchanged: int) -> None:
-    db.execute(
-        "UPDATE import_batch SET preset = ?, rows = ?, new = ?, updated = ?, unchanged = ? WHERE id = ?",
-        (preset, rows, new, updated, unchanged, batch_id),
-    )
+    sets = ", ".join(f"{name} = {_mark(db)}" for name in ("preset", "rows", "new", "updated", "unchanged"))
+    values = (preset, rows, new, updated, unchanged, batch_id)
+    db.execute(f"UPDATE import_batch SET {sets} WHERE id = {_mark(db)}", values)
+
+
+def _mark(db: Executor) -> str:
+    """The driver's parameter placeholder: ? for SQLite, %s for psycopg."""
+    return "?" if db.paramstyle == "qmark" else "%s"
 
 
 def local_now(timezone: str) -> datetime:
