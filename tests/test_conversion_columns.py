@@ -211,6 +211,15 @@ def test_the_quick_way_on_any_database(any_db: Database, tmp_path: Path) -> None
     path = write_csv(tmp_path / "orders.csv", HEADER, rows)
     first = import_conversions(any_db, path)
     assert first.summary.new == 1500 and unprinted(any_db) > 500  # all but the first block: the sample
+    with any_db.engine.connect() as conn:  # the quick way hands over "" and 0 for what is missing: stored as NULL
+        blank, missing = conn.execute(text(
+            "SELECT SUM(CASE WHEN coupon_code = '' OR referral_code = '' OR visitor_id = '' OR customer_email = '' "
+            "THEN 1 ELSE 0 END), SUM(CASE WHEN affiliate_id IS NULL AND coupon_code IS NULL THEN 1 ELSE 0 END) "
+            "FROM conversion")).one()  # fmt: skip
+        blank_lines, products = conn.execute(text(
+            "SELECT SUM(CASE WHEN sku = '' OR product = '' THEN 1 ELSE 0 END), COUNT(product) FROM conversion_line"
+        )).one()  # fmt: skip
+    assert (blank, blank_lines) == (0, 0) and missing > 0 and products > 0
     again = import_conversions(any_db, path)
     assert (again.summary.new, again.summary.updated, again.summary.unchanged) == (0, 0, 1500)
     assert len(orders(any_db)) == 1500

@@ -33,7 +33,12 @@ _STATUSES = frozenset(CONVERSION_STATUSES)
 
 @dataclass(slots=True)
 class OrderBatch:
-    """Orders read the quick way, a column per field (order-level, then line-level); attribution comes later."""
+    """Orders read the quick way, a column per field (order-level, then line-level); attribution comes later.
+
+    Texts a row leaves empty (coupon, referral code, visitor, email, SKU, product) are "" here, not None: the
+    quick path never needs the difference, and the writer binds "" far faster than None (see ConversionStore).
+    records() gives them as None, as the careful way does.
+    """
 
     order_ids: list[str]
     lines: list[int]  # where each order starts in the file
@@ -44,14 +49,14 @@ class OrderBatch:
     statuses: list[str]
     amounts: list[int]
     refunded: list[int]
-    coupons: list[str | None]
-    referrals: list[str | None]
-    visitors: list[str | None]
-    emails: list[str | None]
+    coupons: list[str]
+    referrals: list[str]
+    visitors: list[str]
+    emails: list[str]
     line_order: list[int]  # for each line, the index of its order
     line_no: list[int]  # 1, 2, ... within its order
-    skus: list[str | None]
-    products: list[str | None]
+    skus: list[str]
+    products: list[str]
     quantities: list[int]
     cents: list[int]
     make: Callable[..., OrderRecord]
@@ -67,9 +72,10 @@ class OrderBatch:
                         lines))  # fmt: skip
 
     def order_lines(self) -> list[list[Line]]:
+        """Each order's lines, with None for a missing SKU or product (as the careful way gives them)."""
         order_lines: list[list[Line]] = [[] for _ in self.order_ids]
-        for index, line in zip(self.line_order, zip(self.skus, self.products, self.quantities, self.cents, strict=True),
-                               strict=True):  # fmt: skip
+        lines = zip(_nones(self.skus), _nones(self.products), self.quantities, self.cents, strict=True)
+        for index, line in zip(self.line_order, lines, strict=True):
             order_lines[index].append(line)
         return order_lines
 
@@ -94,8 +100,9 @@ class OrderBatch:
         """The same orders as OrderRecords (for the preview's sample, and for orders already stored)."""
         order_lines = self.order_lines()
         return list(map(self.make, self.order_ids, self.lines, self.kinds, self.whens, self.stamps,
-                        repeat(self.currency), self.statuses, self.amounts, self.refunded, self.coupons,
-                        self.referrals, self.visitors, self.emails, order_lines, self.hashes()))  # fmt: skip
+                        repeat(self.currency), self.statuses, self.amounts, self.refunded, _nones(self.coupons),
+                        _nones(self.referrals), _nones(self.visitors), _nones(self.emails), order_lines,
+                        self.hashes()))  # fmt: skip
 
 
 class Unusual(Exception):
@@ -157,7 +164,6 @@ class ColumnFinisher:
         if max(map(len, sku_texts)) > SKU_LENGTH:
             raise Unusual
         product_texts = self._products_of(rows, count)
-        skus, products = _nones(sku_texts), _nones(product_texts)
         amounts = cents if single else _sums(cents, starts, ends)
         refunded = list(map(mul, amounts, map(eq, statuses, repeat("refunded"))))
         seen.update(order_ids)
@@ -171,14 +177,14 @@ class ColumnFinisher:
             statuses=statuses,
             amounts=amounts,
             refunded=refunded,
-            coupons=_nones(coupon),
-            referrals=_nones(referral),
-            visitors=_nones(visitor),
-            emails=_nones(email),
+            coupons=coupon,
+            referrals=referral,
+            visitors=visitor,
+            emails=email,
             line_order=line_order,
             line_no=line_no,
-            skus=skus,
-            products=products,
+            skus=sku_texts,
+            products=product_texts,
             quantities=quantities,
             cents=cents,
             make=self.record,
