@@ -62,6 +62,39 @@ def test_a_late_non_utf8_byte_still_switches_the_whole_file_to_cp1252(tmp_path: 
     assert last == (40_002, ["99", "Müller"])
 
 
+def _ascii_lines(size: int, start: bytes = b"") -> bytes:
+    """`start`, then lines "1,aaa…" of exactly `size` bytes in all, ending with a line break and "2,"."""
+    body = start + b"1," + b"a" * 98 + b"\n"
+    while len(body) + 101 + 2 <= size:
+        body += b"1," + b"a" * 98 + b"\n"
+    body += b"1," + b"a" * (size - len(body) - 5) + b"\n2,"
+    assert len(body) == size
+    return body
+
+
+@pytest.mark.parametrize(
+    ("cut", "after", "encoding"),
+    [
+        ("é".encode(), b"", "utf-8"),  # a UTF-8 character across two chunks
+        (b"\xc3", b"", "cp1252"),  # a UTF-8 start byte that nothing follows
+        (b"\xc3", b"\xa9", "cp1252"),  # ... and a chunk of plain ASCII before the byte that would complete it
+    ],
+)
+def test_a_character_cut_by_the_scan_chunks_is_judged_whole(
+    tmp_path: Path, cut: bytes, after: bytes, encoding: str
+) -> None:
+    """Plain ASCII chunks are skipped: not while a character begun in the chunk before is still open."""
+    chunk = tabular._SCAN_CHUNK_BYTES
+    first = _ascii_lines(chunk - 1, b"id,name\n") + cut  # the cut character ends the first chunk
+    middle = b"\n" + _ascii_lines(chunk - 1) if after else b""  # a whole chunk of ASCII, up to "2,"
+    path = tmp_path / "cut.csv"
+    path.write_bytes(first + middle + after + b"\n" + b"3,plain ascii\n" * 30_000)
+    with open_table(path) as table:
+        assert table.encoding == encoding
+        values = [cells[1] for _line, cells in table.rows() if cells[0] == "2"]
+    assert values == [cut.decode(encoding)] + ([after.decode(encoding)] if after else [])
+
+
 def test_utf16_with_bom(tmp_path: Path) -> None:
     path = tmp_path / "stripe.csv"
     path.write_text("id\tAmount\nch_1\t399,00\n", encoding="utf-16")

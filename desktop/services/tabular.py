@@ -231,6 +231,9 @@ def _detect_encoding(path: Path, name: str) -> str:
             if b"\x00" in chunk:
                 line = lines_before + chunk[: chunk.index(b"\x00")].count(b"\n") + 1
                 raise _fail(name, "contains NUL bytes: it is not a text (CSV) file", line)
+            if chunk.isascii() and not decoder.getstate()[0]:  # plain ASCII (most exports): both decode it
+                lines_before += chunk.count(b"\n")
+                continue
             if utf8_error_line is None:
                 try:
                     decoder.decode(chunk)
