@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, KeysView, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import compress, repeat
@@ -101,6 +101,11 @@ class ClickIndex:
     def __len__(self) -> int:
         return sum(len(times) for times in self._times.values())
 
+    @property
+    def visitors(self) -> KeysView[str]:
+        """The visitors with at least one click here."""
+        return self._times.keys()
+
     @classmethod
     def load(cls, session: Session, visitors: Collection[str], start: datetime, end: datetime) -> ClickIndex:
         """Clicks of these visitors with start < clicked_at <= end, in one query per 900 visitors."""
@@ -176,7 +181,7 @@ def click_detail(rules: AttributionRules, visitor_id: str, clicked_at: datetime,
     word = "first" if rules.click_rule == "first_click" else "last"
     days = (occurred_at - clicked_at).days
     before = "less than a day" if days == 0 else "1 day" if days == 1 else f"{days} days"
-    return f"{word} click {clicked_at:%Y-%m-%d %H:%M} by visitor {visitor_id}, {before} before the order"
+    return f"{word} click {clicked_at.isoformat(' ', 'minutes')} by visitor {visitor_id}, {before} before the order"
 
 
 def signals(
@@ -210,7 +215,8 @@ class Attributor:
         self.directory = directory
         self._signals: dict[tuple[str | None, str | None], Signals] = {}
         self._settled: dict[tuple[str | None, str | None], Attribution] = {}
-        self._without_visitor: dict[tuple[str | None, str | None], Attribution] = {}
+        # decide_many's: by (coupon, referral code, whether the visitor has clicks to look at)
+        self._by_signals: dict[tuple[str | None, str | None, bool], Attribution] = {}
 
     def signals(self, coupon_text: str | None, referral_code: str | None) -> Signals:
         """(affiliate coupon, known referral code, first coupon that is no affiliate's)."""
@@ -253,18 +259,29 @@ class Attributor:
         whens: Sequence[datetime],
         clicks: ClickIndex | None,
     ) -> list[Attribution]:
-        """decide() for columns of orders: the settled ones are looked up in one pass, the others one by one."""
-        found: list[Attribution | None] = list(map(self._settled.get, zip(coupons, referrals, strict=True)))
+        """decide() for columns of orders.
+
+        An order whose visitor has no clicks in `clicks` is decided by its coupon and referral code alone, like
+        every other order with the same two: those are looked up in one pass. Only orders whose visitor has
+        clicks are decided one by one.
+        """
+        clicked = map(clicks.visitors.__contains__, visitors) if clicks is not None else [False] * len(visitors)
+        keys = list(zip(coupons, referrals, clicked, strict=True))
+        by_signals, settled = self._by_signals, self._settled
+        found: list[Attribution | None] = list(map(by_signals.get, keys))
         if None in found:
-            decide, without = self.decide, self._without_visitor
+            decide = self.decide
             for index in compress(range(len(found)), map(is_, found, repeat(None))):
-                coupon, referral, visitor = coupons[index], referrals[index], visitors[index]
-                if visitor:
-                    found[index] = decide(coupon, referral, visitor, whens[index], clicks)
-                    continue
-                known = without.get((coupon, referral))
-                if known is None:  # no visitor, so no click: the same for every order with these codes
-                    known = without[(coupon, referral)] = decide(coupon, referral, None, whens[index], None)
+                key = keys[index]
+                known = by_signals.get(key)
+                if known is None:
+                    coupon, referral, has_clicks = key
+                    if has_clicks:
+                        known = decide(coupon, referral, visitors[index], whens[index], clicks)
+                        if (coupon, referral) in settled:  # the clicks cannot change it
+                            by_signals[key] = known
+                    else:
+                        known = by_signals[key] = decide(coupon, referral, None, whens[index], None)
                 found[index] = known
         return found  # type: ignore[return-value]  # no None is left
 
