@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -471,10 +471,10 @@ class _Run:
     def _clicks_of(
         self,
         session: Session,
-        coupons: list[str | None],
-        referrals: list[str | None],
-        visitors: list[str | None],
-        whens: list[datetime],
+        coupons: Sequence[str | None],
+        referrals: Sequence[str | None],
+        visitors: Sequence[str | None],
+        whens: Sequence[datetime],
     ) -> ClickIndex | None:
         if not self.with_clicks:
             return None

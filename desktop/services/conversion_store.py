@@ -242,7 +242,7 @@ class ConversionStore:
                        b.coupons, b.referrals, b.visitors, b.emails]  # fmt: skip
         self.db.many_columns(self._insert_unprinted, columns)
         conversion_ids = list(map(ids.__getitem__, b.line_order))
-        line_columns = [conversion_ids, b.line_no, b.skus, b.products, b.quantities, b.cents]
+        line_columns: list[Sequence[Any]] = [conversion_ids, b.line_no, b.skus, b.products, b.quantities, b.cents]
         self.db.many_columns(self._insert_blank_line, line_columns)
 
     def update(self, changes: Sequence[tuple[StoredOrder, OrderRecord]]) -> int:
