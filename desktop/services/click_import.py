@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop.db import Database
+from desktop.db import Database, placeholder
 from desktop.models import Click, DailyClicks
 from desktop.services.attribution import AffiliateDirectory, AttributionRules, recompute_in_session
 from desktop.services.conversion_parse import ProblemList
@@ -188,7 +188,7 @@ def _import_clicks(
     """Insert each click unless the same one (affiliate, time, visitor, NULL visitors included) is there."""
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(conn)
     same_visitor = "visitor_id IS" if sqlite else "visitor_id IS NOT DISTINCT FROM"
     sql = (
         "INSERT INTO click (clicked_at, local_date, affiliate_id, visitor_id, ip, landing_url, referrer, batch_id) "
@@ -246,7 +246,7 @@ def _import_daily(
     changed = [(key, clicks) for key, clicks in counts.items() if stored.get(key) != clicks]
     new = sum(1 for key, _ in changed if key not in stored)
     conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(conn)
     sqlite = conn.dialect.name == "sqlite"
     sql = (
         f"INSERT INTO daily_clicks (affiliate_id, day, clicks, batch_id) VALUES ({mark}, {mark}, {mark}, {int(batch)}) "

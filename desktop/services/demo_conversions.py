@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from desktop.db import Database
+from desktop.db import Database, placeholder
 from desktop.models import Affiliate, Conversion, CouponCode
 from desktop.services.attribution import AffiliateDirectory, AttributionRules, Attributor, ClickIndex
 from desktop.services.conversion_parse import OrderRecord, make_record
@@ -226,7 +226,7 @@ class _DemoOrders:
 def _insert_clicks(session: Session, clicks: Iterable[tuple[datetime, int, str]], batch_id: int) -> None:
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(conn)
     sql = (
         "INSERT INTO click (clicked_at, local_date, affiliate_id, visitor_id, batch_id) "
         f"VALUES ({mark}, {mark}, {mark}, {mark}, {int(batch_id)})"

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, case, delete, func, insert, or_, select, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from desktop.db import Database
+from desktop.db import Database, placeholder
 from desktop.models import (
     Affiliate,
     Click,
@@ -227,9 +227,12 @@ def _relink(session: Session, wanted: dict[int, set[int]]) -> None:
         for flag_id, conversion_id in session.execute(select(link.flag_id, link.conversion_id)
                                                       .where(link.flag_id.in_(part))):  # fmt: skip
             have[flag_id].add(conversion_id)
-    rows = [{"flag_id": f, "conversion_id": c} for f, ids in wanted.items() for c in sorted(ids - have[f])]
-    if rows:
-        session.execute(insert(link), rows)
+    rows = [(f, c) for f, ids in wanted.items() for c in sorted(ids - have[f])]
+    if rows:  # straight to the driver: a big import's flags point at 150,000 orders
+        conn = session.connection()
+        mark = placeholder(conn)
+        sql = f"INSERT INTO fraud_flag_conversion (flag_id, conversion_id) VALUES ({mark}, {mark})"
+        conn.exec_driver_sql(sql, rows)
     for flag_id, ids in wanted.items():
         gone = sorted(have[flag_id] - ids)
         for part in chunks(gone):
