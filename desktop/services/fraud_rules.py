@@ -130,8 +130,8 @@ class Scope:
     def month(self, column: Any) -> ColumnElement[str]:
         """The YYYY-MM of a date column, in SQL."""
         # The format is a literal, not a parameter: PostgreSQL must see the GROUP BY and SELECT expressions as one.
-        if self.sqlite:
-            return func.strftime(literal_column("'%Y-%m'"), column)
+        if self.sqlite:  # dates and times are stored as text there ("2026-10-03 14:05:00"): no parsing needed
+            return func.substr(column, 1, 7)
         return func.to_char(column, literal_column("'YYYY-MM'"))
 
     def domain(self, column: Any) -> ColumnElement[str]:
