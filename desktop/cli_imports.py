@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from desktop.services.conversion_presets import PRESETS
 
 if TYPE_CHECKING:
-    from desktop.services.conversion_import import ConversionSummary
+    from desktop.services.conversion_import import ConversionSummary, FraudCheck
 
 EXIT_OK = 0
 
@@ -36,7 +36,7 @@ def add_import_parsers(import_subparsers: Any) -> None:
 
 def cmd_import_conversions(args: argparse.Namespace) -> int:
     from desktop.db import open_database
-    from desktop.services.conversion_import import import_conversions
+    from desktop.services.conversion_import import describe_fraud_check, import_conversions
 
     db = open_database(args.db)
     try:
@@ -47,7 +47,16 @@ def cmd_import_conversions(args: argparse.Namespace) -> int:
         db.dispose()
     for line in conversion_summary_lines(result.summary, dry_run=result.dry_run):
         print(line)
+    if result.fraud is not None:
+        print(describe_fraud_check(result.fraud) + _fraud_hint(result.fraud))
     return EXIT_OK
+
+
+def _fraud_hint(check: FraudCheck) -> str:
+    period = f" --period {check.periods[0]}" if len(check.periods) == 1 else ""
+    if check.stopped:
+        return " `affiliate-desk fraud scan` checks them."
+    return f" `affiliate-desk fraud scan{period}` lists the flags." if check.open_flags else ""
 
 
 def conversion_summary_lines(summary: ConversionSummary, *, dry_run: bool) -> list[str]:

@@ -11,6 +11,7 @@ from test_conversion_support import affiliates as make_affiliates
 
 from desktop.cli_imports import add_import_parsers
 from desktop.db import open_database
+from desktop.models import Affiliate
 from desktop.services.errors import BadInput
 
 
@@ -46,6 +47,7 @@ def test_import_conversions_prints_a_summary(database: Path, capsys: pytest.Capt
     assert "8 orders from 11 rows imported: 8 new, 0 updated, 0 unchanged." in out
     assert "by coupon" in out and "organic." in out
     assert "Unknown coupons (no affiliate's): SUMMER5 (1)." in out
+    assert out.endswith("Fraud check of October 2026, November 2026: nothing suspicious found.\n")
     assert (
         run("--db", str(database), "import", "conversions", str(DATA / "shopify_orders.csv"), "--preset", "shopify")
         == 0
@@ -62,6 +64,21 @@ def test_dry_run_changes_nothing(database: Path, tmp_path: Path, capsys: pytest.
     db.dispose()
     out = capsys.readouterr().out
     assert "1 order from 1 row would import: 1 new" in out and "Dry run: nothing was changed." in out
+    assert "Fraud check" not in out
+
+
+def test_the_fraud_check_after_an_import_says_what_it_found(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = open_database(database)
+    with db.write() as session:
+        session.add(Affiliate(code="GONE", name="Gone Partner", status="paused"))
+    db.dispose()
+    path = generic(tmp_path / "orders.csv", ["G-1", "2026-10-03", "10.00", "", "", "GONE"])
+    assert run("--db", str(database), "import", "conversions", str(path)) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == ("Fraud check of October 2026: 1 new flag, 1 open to review. "
+                    "`affiliate-desk fraud scan --period 2026-10` lists the flags.")  # fmt: skip
 
 
 def test_problems_are_raised_for_the_cli_to_print(database: Path, tmp_path: Path) -> None:

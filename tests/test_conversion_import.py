@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,8 @@ from test_conversion_support import GENERIC, dump, generic, orders, program, wri
 from test_conversion_support import affiliates as make_affiliates
 
 from desktop.db import Database
-from desktop.models import ConversionStatusChange, ImportBatch
-from desktop.services.conversion_import import import_conversions, preview_conversions
+from desktop.models import Affiliate, ConversionStatusChange, FraudFlag, ImportBatch
+from desktop.services.conversion_import import FraudCheck, import_conversions, preview_conversions
 from desktop.services.errors import BadInput
 
 
@@ -294,14 +295,44 @@ def test_progress_is_reported_and_a_raising_callback_cancels_everything(shop: Da
         assert {"ix_conversion_affiliate_date", "ix_conversion_date"} <= indexes
         assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
 
-    seen: list[int] = []
-    result = import_conversions(shop, path, progress=lambda done, total, what: seen.append(done))
-    assert result.summary.orders == 60_000 and len(seen) == 9  # 8 on the way, one at the end
+    seen: list[tuple[int, str]] = []
+    result = import_conversions(shop, path, progress=lambda done, total, what: seen.append((done, what)))
+    reading = [what for what in map(itemgetter(1), seen) if "fraud" not in what]
+    assert result.summary.orders == 60_000 and len(reading) == 10  # 8 on the way, saving, done
+    assert reading[-2:] == ["Saving 60,000 orders…", "big.csv: 60,000 orders read"]
+    fraud = [what for what in map(itemgetter(1), seen) if "fraud" in what]  # then the fraud rules, with their own
+    assert fraud[0] == "60,000 orders saved. Looking for fraud: Self-referral" and len(fraud) == 11
     with shop.engine.connect() as conn:
         indexes = {row[0] for row in conn.execute(text("SELECT name FROM sqlite_master WHERE tbl_name = 'conversion'"))}
         assert {"ix_conversion_affiliate_date", "ix_conversion_date"} <= indexes
         count = conn.execute(text("SELECT COUNT(*) FROM conversion_line")).scalar()
         assert count == 80_000
+
+
+def test_the_fraud_rules_look_at_what_came_in_and_stopping_them_keeps_the_orders(
+    shop: Database, tmp_path: Path
+) -> None:
+    with shop.write() as session:
+        session.add(Affiliate(code="GONE", name="Gone Partner", status="paused"))  # never active
+    first = generic(tmp_path / "first.csv", ["G-1", "2026-10-05T10:00:00", "19.90", "1", "HAT-1", "GONE"],
+                    ["J-1", "2026-10-06T10:00:00", "25.00", "1", "HAT-1", "JANE"])  # fmt: skip
+    result = import_conversions(shop, first)
+    assert result.fraud == FraudCheck(("2026-10",), new_flags=1, open_flags=1)
+    with shop.read() as session:
+        (evidence,) = session.scalars(select(FraudFlag.evidence).where(FraudFlag.rule == "inactive_affiliate"))
+    assert evidence.startswith("1 order ")
+
+    def stop_at_the_fraud_check(done: int, total: int, what: str) -> None:
+        if "Looking for fraud" in what:
+            raise RuntimeError("Cancel")  # what the window does is raise its Cancelled
+
+    second = generic(tmp_path / "second.csv", ["G-2", "2026-10-07T10:00:00", "30.00", "1", "HAT-1", "GONE"])
+    result = import_conversions(shop, second, progress=stop_at_the_fraud_check)
+    assert result.fraud == FraudCheck((), 0, 0, stopped=True) and result.summary.new == 1
+    assert len(orders(shop)) == 3  # the orders are saved; the check was not made, so the flag is as it was
+    with shop.read() as session:
+        assert list(session.scalars(select(FraudFlag.evidence))) == [evidence]
+    assert import_conversions(shop, second, dry_run=True).fraud is None
 
 
 def test_a_mapping_reads_any_file(shop: Database, tmp_path: Path) -> None:

@@ -104,6 +104,33 @@ def test_import_dialog_imports_a_good_file(qtbot, db: Database, shop: Path) -> N
     assert dialog.buttons.standardButtons() & QDialogButtonBox.StandardButton.Cancel
 
 
+def test_the_page_says_what_an_import_did_and_what_the_fraud_check_found(  # type: ignore[no-untyped-def]
+    qtbot, db: Database, shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    create_affiliate(db, AffiliateInput(code="GONE", name="Gone Partner", status="paused"))
+    shop.write_text(GOOD + "A-4,2026-10-05T12:00:00,40.00,SOCK-3,GONE,,d@example.com,approved\n", encoding="utf-8")
+    make_application()
+    page = ConversionsPage(db)
+    qtbot.addWidget(page)
+    told: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, title, text: told.append((title, text)))
+
+    def exec_like_a_person(dialog: ConversionImportDialog) -> int:  # the dialog, shown and used, not modal
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
+        with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+            dialog.import_button.click()
+        return 1
+
+    monkeypatch.setattr(ConversionImportDialog, "exec", exec_like_a_person)
+    assert page.import_orders(shop)
+    assert told == [("Orders imported", "Imported 4 orders from orders.csv: 4 new, 0 updated, 0 unchanged.\n\n"
+                     "Fraud check of October 2026: 1 new flag, 1 open to review. Review them on the Fraud page.")]
+    assert page.count_label.text() == "4 conversions"
+
+
 def test_import_dialog_imports_a_big_file_through_the_writer_process(  # type: ignore[no-untyped-def]
     qtbot, db: Database, shop: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

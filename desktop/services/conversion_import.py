@@ -122,10 +122,21 @@ class ConversionPreview:
 
 
 @dataclass(frozen=True)
+class FraudCheck:
+    """What the fraud rules found in the months an import touched, once its orders were saved."""
+
+    periods: tuple[str, ...]  # the months looked at ("2026-10")
+    new_flags: int
+    open_flags: int  # in those months, new or older
+    stopped: bool = False  # the user stopped the check: the orders are saved, the flags not looked for
+
+
+@dataclass(frozen=True)
 class ConversionImportResult:
     summary: ConversionSummary
     batch_id: int | None  # None for a dry run
     dry_run: bool
+    fraud: FraudCheck | None = None  # None: a dry run, or not asked for
 
 
 def preview_conversions(
@@ -157,17 +168,52 @@ def import_conversions(
     A dry run reads and checks everything the same way and writes nothing. `progress(done, total, what)` is
     called every 10,000 rows; if it raises, the import is rolled back (that is how the window cancels).
     After the import the fraud rules look at the months it touched, unless `check_fraud` is False (the
-    benchmark times them apart).
+    benchmark times them apart). They report progress too; stopping them there keeps the saved orders and
+    skips the check (FraudCheck.stopped).
     """
     run = _Run(db, Path(path), preset, mapping, progress)
     batch_id = run.execute(write=not dry_run)
     if run.problem_count:  # a dry run's problems (a real run raised inside its transaction)
         raise BadInput(run.problems())
-    if batch_id is not None and check_fraud:
-        from desktop.services.fraud import run_after_import  # the rules look at what just came in
+    fraud = _check_fraud(db, batch_id, progress, run.tally.orders) if batch_id is not None and check_fraud else None
+    return ConversionImportResult(run.summary(), batch_id, dry_run, fraud)
 
-        run_after_import(db, batch_id)
-    return ConversionImportResult(run.summary(), batch_id, dry_run)
+
+def describe_fraud_check(check: FraudCheck) -> str:
+    """The fraud check after an import in a sentence (the window and the command line add where to look)."""
+    from desktop.services.fraud_rules import period_label, plural
+
+    if check.stopped:
+        return "The fraud check was stopped: the orders are saved, but not yet checked for fraud."
+    months = ", ".join(map(period_label, check.periods)) or "the orders imported"
+    if not check.open_flags:
+        return f"Fraud check of {months}: nothing suspicious found."
+    return f"Fraud check of {months}: {plural(check.new_flags, 'new flag')}, {check.open_flags:,} open to review."
+
+
+class _Stopped(Exception):
+    """The progress callback refused to go on while the fraud rules ran (the window's Cancel)."""
+
+
+def _check_fraud(db: Database, batch_id: int, progress: Progress | None, orders: int) -> FraudCheck:
+    """The fraud rules over the months the import touched, in their own transaction (the orders are saved)."""
+    from desktop.services.fraud import run_after_import  # the rules look at what just came in
+
+    report: Progress | None = None
+    if progress is not None:
+        outer = progress
+
+        def report(done: int, total: int, what: str) -> None:
+            try:
+                outer(done, total, f"{orders:,} orders saved. Looking for fraud: {what.removeprefix('Checking: ')}")
+            except Exception as exc:  # Cancel: the scan rolls back its flags, the import stays
+                raise _Stopped from exc
+
+    try:
+        result = run_after_import(db, batch_id, progress=report)
+    except _Stopped:
+        return FraudCheck((), 0, 0, stopped=True)
+    return FraudCheck(result.periods, result.new, len(result.open_flags))
 
 
 @dataclass
@@ -293,6 +339,8 @@ class _Run:
             # Reads go through a second session: the database as it was, while this transaction writes.
             with self.db.read() as lookups:
                 self._read(lookups, reader, ahead, rows, store)
+            if self.progress is not None:  # the last rows, the indexes and the commit take a moment for a big file
+                self.progress(rows.count, rows.count, f"Saving {self.tally.orders:,} orders…")
             store.finish()
             ctx.take(table)
             if ctx.problem_count:

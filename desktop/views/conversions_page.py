@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -37,6 +38,9 @@ from desktop.views.conversion_table_model import COL_DATE, COL_ORDER, COL_STATUS
 from desktop.views.page_parts import page_title
 from desktop.views.tasks import run_with_progress
 
+if TYPE_CHECKING:
+    from desktop.services.conversion_import import ConversionImportResult
+
 STATUSES = ("approved", "pending", "rejected", "refunded")
 TYPES = ("sale", "lead", "signup")
 
@@ -60,6 +64,7 @@ class ConversionsPage(QWidget):
         )
         bar = QHBoxLayout()
         self.period = QComboBox()
+        self.period.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # filled later: "All months"
         self.affiliate = QLineEdit()
         self.affiliate.setPlaceholderText("Affiliate code")
         self.affiliate.setMaximumWidth(140)
@@ -175,6 +180,7 @@ class ConversionsPage(QWidget):
         if dialog.exec():
             self.refresh()
             self.data_changed.emit()
+            QMessageBox.information(self, "Orders imported", imported_message(dialog.result))
             return True
         return False
 
@@ -200,6 +206,22 @@ class ConversionsPage(QWidget):
         self.clicks_task = run_with_progress(
             self, "Importing clicks…", lambda progress: import_clicks(db, target, progress=progress), done, failed
         )
+
+
+def imported_message(result: ConversionImportResult) -> str:
+    """What an import of orders did, and what the fraud check after it found."""
+    from desktop.services.conversion_import import describe_fraud_check
+
+    s = result.summary
+    text = (f"Imported {s.orders:,} order{'s' if s.orders != 1 else ''} from {s.file}: {s.new:,} new, "
+            f"{s.updated:,} updated, {s.unchanged:,} unchanged.")  # fmt: skip
+    if result.fraud is not None:
+        text += "\n\n" + describe_fraud_check(result.fraud)
+        if result.fraud.stopped:
+            text += " Run a scan on the Fraud page to check them."
+        elif result.fraud.open_flags:
+            text += " Review them on the Fraud page."
+    return text
 
 
 def describe_click_result(result: object) -> str:
