@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, insert, select, update
 from test_fraud_helpers import OCT, add_affiliate, add_clicks, add_orders, order, series, setup_program
 
-from desktop.db import Database
+from desktop.db import Database, open_database
 from desktop.models import Conversion, FraudFlag, FraudFlagConversion, ImportBatch
+from desktop.services import fraud
 from desktop.services.fraud import run_after_import, scan
 from desktop.services.fraud_queue import dismiss, list_flags
 
@@ -51,6 +54,35 @@ def test_every_rule_fires_the_same_on_both_databases(any_db: Database) -> None:
     for flag in result.flags:
         assert "\n" not in flag.evidence and flag.line.startswith(flag.severity.upper())
     assert scan(any_db).new == 0  # all data finds the same October flags again
+
+
+def test_rules_running_side_by_side_find_what_one_at_a_time_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = {}
+    for workers in (1, 4):
+        monkeypatch.setattr(fraud, "SCAN_WORKERS", workers)
+        db = open_database(tmp_path / f"workers-{workers}.sqlite3")
+        plant_everything(db)
+        result = scan(db, "2026-10")
+        found[workers] = [(f.rule, f.affiliate_code, f.period, f.severity, f.evidence, f.orders) for f in result.flags]
+        db.dispose()
+    assert found[1] == found[4] and len(found[1]) == 10
+
+
+def test_a_stopped_scan_stops_at_once_and_stores_nothing(db: Database) -> None:
+    plant_everything(db)
+    seen: list[str] = []
+
+    def stop_at_the_third(done: int, total: int, what: str) -> None:
+        seen.append(what)
+        if len(seen) == 3:
+            raise RuntimeError("Cancel")
+
+    with pytest.raises(RuntimeError, match="Cancel"):
+        scan(db, "2026-10", progress=stop_at_the_third)
+    assert seen == ["Checking: Self-referral", "Checking: Duplicate orders", "Checking: Click flood"]
+    assert list_flags(db) == []
 
 
 def test_a_rescan_never_duplicates_and_never_reopens(any_db: Database) -> None:
