@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from desktop.services.conversion_presets import PRESETS
 
 if TYPE_CHECKING:
-    from desktop.services.conversion_import import ConversionSummary, FraudCheck
+    from desktop.services.conversion_import import ConversionSummary
+    from desktop.services.fraud import FraudCheck
 
 EXIT_OK = 0
 
@@ -36,7 +37,8 @@ def add_import_parsers(import_subparsers: Any) -> None:
 
 def cmd_import_conversions(args: argparse.Namespace) -> int:
     from desktop.db import open_database
-    from desktop.services.conversion_import import describe_fraud_check, import_conversions
+    from desktop.services.conversion_import import import_conversions
+    from desktop.services.fraud import describe_fraud_check
 
     db = open_database(args.db)
     try:
@@ -48,7 +50,7 @@ def cmd_import_conversions(args: argparse.Namespace) -> int:
     for line in conversion_summary_lines(result.summary, dry_run=result.dry_run):
         print(line)
     if result.fraud is not None:
-        print(describe_fraud_check(result.fraud) + _fraud_hint(result.fraud))
+        print(describe_fraud_check(result.fraud, "orders") + _fraud_hint(result.fraud))
     return EXIT_OK
 
 
@@ -97,6 +99,7 @@ def _count(number: int, word: str) -> str:
 def cmd_import_clicks(args: argparse.Namespace) -> int:
     from desktop.db import open_database
     from desktop.services.click_import import import_clicks
+    from desktop.services.fraud import describe_fraud_check
 
     db = open_database(args.db)
     try:
@@ -115,6 +118,8 @@ def cmd_import_clicks(args: argparse.Namespace) -> int:
         print(f"Columns not read: {', '.join(result.ignored_columns)}.")
     if result.dry_run:
         print("Dry run: nothing was changed.")
+    if result.fraud is not None:
+        print(describe_fraud_check(result.fraud, "clicks") + _fraud_hint(result.fraud))
     return EXIT_OK
 
 

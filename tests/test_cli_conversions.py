@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 import pytest
-from test_conversion_support import DATA, dump, generic, program, write_csv
+from test_conversion_support import DATA, dump, generic, orders, program, write_csv
 from test_conversion_support import affiliates as make_affiliates
 
 from desktop.cli_imports import add_import_parsers
@@ -81,6 +81,26 @@ def test_the_fraud_check_after_an_import_says_what_it_found(
                     "`affiliate-desk fraud scan --period 2026-10` lists the flags.")  # fmt: skip
 
 
+def test_ctrl_c_during_the_fraud_check_keeps_the_import_and_says_so(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.services import fraud
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fraud, "run_after_import", interrupted)
+    path = generic(tmp_path / "orders.csv", ["A-1", "2026-10-03", "10.00", "", "", "TOM"])
+    assert run("--db", str(database), "import", "conversions", str(path)) == 0
+    out = capsys.readouterr().out
+    assert "1 order from 1 row imported: 1 new" in out
+    assert out.endswith("The fraud check was stopped: the orders are saved, but not yet checked for fraud. "
+                        "`affiliate-desk fraud scan` checks them.\n")  # fmt: skip
+    db = open_database(database)
+    assert len(orders(db)) == 1
+    db.dispose()
+
+
 def test_problems_are_raised_for_the_cli_to_print(database: Path, tmp_path: Path) -> None:
     path = generic(tmp_path / "orders.csv", ["A-1", "2026-10-03", "10.00", "", "", "NOBODY"])
     with pytest.raises(BadInput) as excinfo:
@@ -105,6 +125,7 @@ def test_import_clicks(database: Path, tmp_path: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert "clicks.csv: 2 clicks imported: 2 new, 0 already there." in out
     assert "Orders attributed again: 0 orders changed." in out
+    assert out.endswith("Fraud check of October 2026: nothing suspicious found.\n")
     daily = write_csv(tmp_path / "daily.csv", ["date", "affiliate_code", "clicks"], [["2026-10-01", "JANE", "40"]])
     assert run("--db", str(database), "import", "clicks", str(daily)) == 0
     assert "daily click counts, 1 row imported: 1 affiliate-days new" in capsys.readouterr().out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from desktop.services.conversion_source import CountedRows, data_rows, estimated
 from desktop.services.conversion_store import local_now, start_batch
 from desktop.services.conversion_values import LocalClock
 from desktop.services.errors import BadInput
+from desktop.services.fraud import FraudCheck, check_after_import
 from desktop.services.program_settings import get_program
 from desktop.services.tabular import Problem, TableError, open_table
 
@@ -46,6 +47,7 @@ class ClickImportResult:
     reattributed: int  # orders whose attribution changed because of the new clicks
     batch_id: int | None  # None for a dry run
     dry_run: bool
+    fraud: FraudCheck | None = None  # the fraud rules over the months imported (None: a dry run)
 
 
 class _DryRun(Exception):
@@ -113,10 +115,9 @@ def import_clicks(
             return done.result
         except TableError as exc:  # the rest of the file cannot be read: nothing was kept
             raise BadInput(exc.problems) from exc
-    if result.batch_id is not None:
-        from desktop.services.fraud import run_after_import  # click floods are found in what just came in
-
-        run_after_import(db, result.batch_id)
+    if result.batch_id is not None:  # click floods are found in what just came in
+        saved = f"{result.new:,} {'affiliate-days' if shape == 'daily' else 'clicks'} saved. "
+        result = replace(result, fraud=check_after_import(db, result.batch_id, progress=progress, saved=saved))
     return result
 
 

@@ -50,6 +50,7 @@ from desktop.services.conversion_store import (
 )
 from desktop.services.conversion_values import AmountReader, LocalClock
 from desktop.services.errors import BadInput
+from desktop.services.fraud import FraudCheck, check_after_import
 from desktop.services.program_settings import ProgramSettings, get_program
 from desktop.services.tabular import Problem, Table, TableError, open_table
 
@@ -122,16 +123,6 @@ class ConversionPreview:
 
 
 @dataclass(frozen=True)
-class FraudCheck:
-    """What the fraud rules found in the months an import touched, once its orders were saved."""
-
-    periods: tuple[str, ...]  # the months looked at ("2026-10")
-    new_flags: int
-    open_flags: int  # in those months, new or older
-    stopped: bool = False  # the user stopped the check: the orders are saved, the flags not looked for
-
-
-@dataclass(frozen=True)
 class ConversionImportResult:
     summary: ConversionSummary
     batch_id: int | None  # None for a dry run
@@ -175,45 +166,10 @@ def import_conversions(
     batch_id = run.execute(write=not dry_run)
     if run.problem_count:  # a dry run's problems (a real run raised inside its transaction)
         raise BadInput(run.problems())
-    fraud = _check_fraud(db, batch_id, progress, run.tally.orders) if batch_id is not None and check_fraud else None
+    fraud = None
+    if batch_id is not None and check_fraud:  # the rules look at what just came in
+        fraud = check_after_import(db, batch_id, progress=progress, saved=f"{run.tally.orders:,} orders saved. ")
     return ConversionImportResult(run.summary(), batch_id, dry_run, fraud)
-
-
-def describe_fraud_check(check: FraudCheck) -> str:
-    """The fraud check after an import in a sentence (the window and the command line add where to look)."""
-    from desktop.services.fraud_rules import period_label, plural
-
-    if check.stopped:
-        return "The fraud check was stopped: the orders are saved, but not yet checked for fraud."
-    months = ", ".join(map(period_label, check.periods)) or "the orders imported"
-    if not check.open_flags:
-        return f"Fraud check of {months}: nothing suspicious found."
-    return f"Fraud check of {months}: {plural(check.new_flags, 'new flag')}, {check.open_flags:,} open to review."
-
-
-class _Stopped(Exception):
-    """The progress callback refused to go on while the fraud rules ran (the window's Cancel)."""
-
-
-def _check_fraud(db: Database, batch_id: int, progress: Progress | None, orders: int) -> FraudCheck:
-    """The fraud rules over the months the import touched, in their own transaction (the orders are saved)."""
-    from desktop.services.fraud import run_after_import  # the rules look at what just came in
-
-    report: Progress | None = None
-    if progress is not None:
-        outer = progress
-
-        def report(done: int, total: int, what: str) -> None:
-            try:
-                outer(done, total, f"{orders:,} orders saved. Looking for fraud: {what.removeprefix('Checking: ')}")
-            except Exception as exc:  # Cancel: the scan rolls back its flags, the import stays
-                raise _Stopped from exc
-
-    try:
-        result = run_after_import(db, batch_id, progress=report)
-    except _Stopped:
-        return FraudCheck((), 0, 0, stopped=True)
-    return FraudCheck(result.periods, result.new, len(result.open_flags))
 
 
 @dataclass

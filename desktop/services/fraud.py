@@ -33,6 +33,8 @@ from desktop.services.fraud_rules import (
     Scope,
     chunks,
     parse_period,
+    period_label,
+    plural,
 )
 from desktop.services.fraud_rules_account import inactive_affiliate, refund_rate, shared_payee
 from desktop.services.fraud_rules_email import disposable_email, duplicate_orders, self_referral
@@ -200,6 +202,55 @@ def run_after_import(db: Database, batch_id: int | None = None, *, progress: Pro
     if not periods:
         return scan_periods(db, (), rules=["shared_payee"], progress=progress)  # an affiliates import
     return scan_periods(db, periods, progress=progress)
+
+
+@dataclass(frozen=True)
+class FraudCheck:
+    """What the fraud rules found in the months an import touched, once its rows were saved."""
+
+    periods: tuple[str, ...]  # the months looked at ("2026-10")
+    new_flags: int
+    open_flags: int  # in those months, new or older
+    stopped: bool = False  # the user stopped the check: the import is saved, the flags not looked for
+
+
+class _Stopped(Exception):
+    """The progress callback refused to go on (the window's Cancel)."""
+
+
+def check_after_import(
+    db: Database, batch_id: int, *, progress: Progress | None = None, saved: str = ""
+) -> FraudCheck:
+    """run_after_import for an import already saved; `saved` starts its progress messages ("800 orders saved. ").
+
+    Stopping it (Cancel in the window: the progress callback raises; Ctrl+C on the command line) rolls back
+    only the check's own flags: the import stays, and the result says the check was stopped.
+    """
+    report: Progress | None = None
+    if progress is not None:
+        outer = progress
+
+        def report(done: int, total: int, what: str) -> None:
+            try:
+                outer(done, total, f"{saved}Looking for fraud: {what.removeprefix('Checking: ')}")
+            except Exception as exc:
+                raise _Stopped from exc
+
+    try:
+        result = run_after_import(db, batch_id, progress=report)
+    except (_Stopped, KeyboardInterrupt):
+        return FraudCheck((), 0, 0, stopped=True)
+    return FraudCheck(result.periods, result.new, len(result.open_flags))
+
+
+def describe_fraud_check(check: FraudCheck, what: str = "rows") -> str:
+    """The check after an import in a sentence (the window and the command line add where to look)."""
+    if check.stopped:
+        return f"The fraud check was stopped: the {what} are saved, but not yet checked for fraud."
+    months = ", ".join(map(period_label, check.periods)) or f"the {what} imported"
+    if not check.open_flags:
+        return f"Fraud check of {months}: nothing suspicious found."
+    return f"Fraud check of {months}: {plural(check.new_flags, 'new flag')}, {check.open_flags:,} open to review."
 
 
 # --- keeping flags --------------------------------------------------------------------------------------

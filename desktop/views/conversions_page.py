@@ -40,6 +40,7 @@ from desktop.views.tasks import run_with_progress
 
 if TYPE_CHECKING:
     from desktop.services.conversion_import import ConversionImportResult
+    from desktop.services.fraud import FraudCheck
 
 STATUSES = ("approved", "pending", "rejected", "refunded")
 TYPES = ("sale", "lead", "signup")
@@ -210,18 +211,22 @@ class ConversionsPage(QWidget):
 
 def imported_message(result: ConversionImportResult) -> str:
     """What an import of orders did, and what the fraud check after it found."""
-    from desktop.services.conversion_import import describe_fraud_check
-
     s = result.summary
     text = (f"Imported {s.orders:,} order{'s' if s.orders != 1 else ''} from {s.file}: {s.new:,} new, "
             f"{s.updated:,} updated, {s.unchanged:,} unchanged.")  # fmt: skip
-    if result.fraud is not None:
-        text += "\n\n" + describe_fraud_check(result.fraud)
-        if result.fraud.stopped:
-            text += " Run a scan on the Fraud page to check them."
-        elif result.fraud.open_flags:
-            text += " Review them on the Fraud page."
-    return text
+    return text + fraud_paragraph(result.fraud, "orders")
+
+
+def fraud_paragraph(check: FraudCheck | None, what: str) -> str:
+    """The fraud check after an import, for the message that ends it ("" when none was made)."""
+    from desktop.services.fraud import describe_fraud_check
+
+    if check is None:
+        return ""
+    text = "\n\n" + describe_fraud_check(check, what)
+    if check.stopped:
+        return text + " Run a scan on the Fraud page to check them."
+    return text + (" Review them on the Fraud page." if check.open_flags else "")
 
 
 def describe_click_result(result: object) -> str:
@@ -231,7 +236,7 @@ def describe_click_result(result: object) -> str:
         for name in fields
         if isinstance(getattr(result, name), int)
     ]
-    return "Clicks imported. " + ", ".join(parts)
+    return "Clicks imported. " + ", ".join(parts) + fraud_paragraph(getattr(result, "fraud", None), "clicks")
 
 
 def detail_html(detail: ConversionDetail) -> str:
