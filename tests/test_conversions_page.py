@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
@@ -129,6 +130,47 @@ def test_the_page_says_what_an_import_did_and_what_the_fraud_check_found(  # typ
     assert told == [("Orders imported", "Imported 4 orders from orders.csv: 4 new, 0 updated, 0 unchanged.\n\n"
                      "Fraud check of October 2026: 1 new flag, 1 open to review. Review them on the Fraud page.")]
     assert page.count_label.text() == "4 conversions"
+
+
+def test_cancel_during_the_fraud_check_keeps_the_orders_and_says_so(  # type: ignore[no-untyped-def]
+    qtbot, db: Database, shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from PySide6.QtWidgets import QMessageBox, QPushButton
+
+    from desktop.services import fraud
+
+    def a_long_scan(_db: Database, _batch: int, *, progress: Any = None) -> Any:
+        for _ in range(500):  # until the window's Cancel makes the progress callback raise (10 s at most)
+            progress(0, 10, "Checking: Self-referral")
+            time.sleep(0.02)
+        raise RuntimeError("the check was never cancelled")
+
+    monkeypatch.setattr(fraud, "run_after_import", a_long_scan)
+    make_application()
+    page = ConversionsPage(db)
+    qtbot.addWidget(page)
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, text: told.append(text))
+
+    def exec_and_cancel_the_check(dialog: ConversionImportDialog) -> int:
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
+        dialog.import_button.click()
+        progress = dialog.task.dialog  # type: ignore[attr-defined]
+        qtbot.waitUntil(lambda: "Looking for fraud" in progress.labelText(), timeout=10_000)
+        assert progress.labelText() == "3 orders saved. Looking for fraud: Self-referral"
+        with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+            progress.findChild(QPushButton).click()  # its Cancel button
+        return 1
+
+    monkeypatch.setattr(ConversionImportDialog, "exec", exec_and_cancel_the_check)
+    assert page.import_orders(shop)
+    assert told == ["Imported 3 orders from orders.csv: 3 new, 0 updated, 0 unchanged.\n\nThe fraud check was "
+                    "stopped: the orders are saved, but not yet checked for fraud. Run a scan on the Fraud page to "
+                    "check them."]  # fmt: skip
+    assert count_conversions(db, ConversionFilter()) == 3
 
 
 def test_import_dialog_imports_a_big_file_through_the_writer_process(  # type: ignore[no-untyped-def]
