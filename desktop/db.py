@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -190,9 +190,10 @@ def _make_engine(url: URL) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def placeholder(conn: Connection) -> str:
-    """The driver's parameter mark for SQL handed to it directly (exec_driver_sql): ? for SQLite, %s for psycopg."""
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+def placeholder(paramstyle: str) -> str:
+    """The parameter mark for SQL handed to the driver directly (`conn.dialect.paramstyle`, or a bulk
+    executor's): ? for SQLite, %s for psycopg."""
+    return "?" if paramstyle == "qmark" else "%s"
 
 
 def open_database(

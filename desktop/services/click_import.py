@@ -189,7 +189,7 @@ def _import_clicks(
     """Insert each click unless the same one (affiliate, time, visitor, NULL visitors included) is there."""
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
-    mark = placeholder(conn)
+    mark = placeholder(conn.dialect.paramstyle)
     same_visitor = "visitor_id IS" if sqlite else "visitor_id IS NOT DISTINCT FROM"
     sql = (
         "INSERT INTO click (clicked_at, local_date, affiliate_id, visitor_id, ip, landing_url, referrer, batch_id) "
@@ -247,7 +247,7 @@ def _import_daily(
     changed = [(key, clicks) for key, clicks in counts.items() if stored.get(key) != clicks]
     new = sum(1 for key, _ in changed if key not in stored)
     conn = session.connection()
-    mark = placeholder(conn)
+    mark = placeholder(conn.dialect.paramstyle)
     sqlite = conn.dialect.name == "sqlite"
     sql = (
         f"INSERT INTO daily_clicks (affiliate_id, day, clicks, batch_id) VALUES ({mark}, {mark}, {mark}, {int(batch)}) "

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, DropIndex
 
+from desktop.db import placeholder
 from desktop.models import Conversion, ConversionLine, ImportBatch
 from desktop.services.attribution import IN_CHUNK, Attribution
 from desktop.services.conversion_columns import OrderBatch
@@ -147,7 +148,7 @@ class ConversionStore:
             raise ValueError(f"not a currency code: {currency!r}")
         self.db = ConnectionExecutor(target.connection()) if isinstance(target, Session) else target
         self.sqlite = self.db.dialect_name == "sqlite"
-        mark = _mark(self.db)
+        mark = placeholder(self.db.paramstyle)
         self._now: Any = now.isoformat(" ", "microseconds") if self.sqlite else now
         self._note = note
         self._next_id = 0
@@ -313,7 +314,7 @@ def start_batch(session: Session, kind: str, file: str, preset: str, now: dateti
 
 def start_batch_in(db: Executor, kind: str, file: str, preset: str, now: datetime) -> int:
     """start_batch through an executor (this process's transaction, or a writer process's): the batch's id."""
-    mark = _mark(db)
+    mark = placeholder(db.paramstyle)
     when: Any = now.isoformat(" ", "microseconds") if db.dialect_name == "sqlite" else now
     sql = ("INSERT INTO import_batch (kind, file_name, preset, imported_at, imported_by, rows, new, updated, "
            f"unchanged) VALUES ({', '.join([mark] * 5)}, 0, 0, 0, 0) RETURNING id")  # fmt: skip
@@ -321,14 +322,11 @@ def start_batch_in(db: Executor, kind: str, file: str, preset: str, now: datetim
 
 
 def count_batch_in(db: Executor, batch_id: int, preset: str, rows: int, new: int, updated: int, unchanged: int) -> None:
-    sets = ", ".join(f"{name} = {_mark(db)}" for name in ("preset", "rows", "new", "updated", "unchanged"))
+    mark = placeholder(db.paramstyle)
+    sets = ", ".join(f"{name} = {mark}" for name in ("preset", "rows", "new", "updated", "unchanged"))
     values = (preset, rows, new, updated, unchanged, batch_id)
-    db.execute(f"UPDATE import_batch SET {sets} WHERE id = {_mark(db)}", values)
+    db.execute(f"UPDATE import_batch SET {sets} WHERE id = {mark}", values)
 
-
-def _mark(db: Executor) -> str:
-    """The driver's parameter placeholder: ? for SQLite, %s for psycopg."""
-    return "?" if db.paramstyle == "qmark" else "%s"
 
 
 def local_now(timezone: str) -> datetime:

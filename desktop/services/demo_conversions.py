@@ -226,7 +226,7 @@ class _DemoOrders:
 def _insert_clicks(session: Session, clicks: Iterable[tuple[datetime, int, str]], batch_id: int) -> None:
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
-    mark = placeholder(conn)
+    mark = placeholder(conn.dialect.paramstyle)
     sql = (
         "INSERT INTO click (clicked_at, local_date, affiliate_id, visitor_id, batch_id) "
         f"VALUES ({mark}, {mark}, {mark}, {mark}, {int(batch_id)})"

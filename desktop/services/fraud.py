@@ -317,7 +317,7 @@ def _relink(session: Session, wanted: dict[int, set[int]]) -> None:
     rows = [(f, c) for f, ids in wanted.items() for c in sorted(ids - have[f])]
     if rows:  # straight to the driver: a big import's flags point at 150,000 orders
         conn = session.connection()
-        mark = placeholder(conn)
+        mark = placeholder(conn.dialect.paramstyle)
         sql = f"INSERT INTO fraud_flag_conversion (flag_id, conversion_id) VALUES ({mark}, {mark})"
         conn.exec_driver_sql(sql, rows)
     for flag_id, ids in wanted.items():

@@ -52,7 +52,7 @@ class LineWriter:
 
     def __init__(self, session: Session, sheet_id: int) -> None:
         self.conn = session.connection()
-        mark = placeholder(self.conn)
+        mark = placeholder(self.conn.dialect.paramstyle)
         self.sql = f"INSERT INTO commission_line ({_LINE_COLUMNS}) VALUES ({', '.join([mark] * 8)})"
         self.sheet_id = sheet_id
         self.rows: list[tuple[Any, ...]] = []
@@ -82,7 +82,7 @@ def insert_payout_lines(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     conn = session.connection()
-    mark = placeholder(conn)
+    mark = placeholder(conn.dialect.paramstyle)
     sql = f"INSERT INTO payout_line ({', '.join(PAYOUT_COLUMNS)}) VALUES ({', '.join([mark] * len(PAYOUT_COLUMNS))})"
     values = [tuple(to_cents(v) if isinstance(v, Decimal) else v for v in map(row.get, PAYOUT_COLUMNS)) for row in rows]
     conn.exec_driver_sql(sql, values)
