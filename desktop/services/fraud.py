@@ -157,27 +157,17 @@ def _run_rules(
     each in its own read session. A progress callback that raises stops the scan at once; rules already running
     finish on their own and their findings are dropped.
     """
-    total = len(chosen) + 1
-    workers = min(SCAN_WORKERS, len(chosen))
-    if workers < 2:
-        found: list[Finding] = []
-        with db.read() as session:
-            for done, (name, rule, _) in enumerate(chosen):
-                report(done, total, f"Checking: {RULE_LABELS[name]}")
-                found.extend(rule(session, scope, settings))
-        return found
-
     def run(rule: Rule) -> list[Finding]:
         with db.read() as session:
             return rule(session, scope, settings)
 
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fraud-rule")
+    pool = ThreadPoolExecutor(max_workers=max(1, min(SCAN_WORKERS, len(chosen))), thread_name_prefix="fraud-rule")
     finished = False
     try:
         futures = [pool.submit(run, rule) for _, rule, _ in chosen]
-        found = []
+        found: list[Finding] = []
         for done, ((name, _, _), future) in enumerate(zip(chosen, futures, strict=True)):
-            report(done, total, f"Checking: {RULE_LABELS[name]}")
+            report(done, len(chosen) + 1, f"Checking: {RULE_LABELS[name]}")
             found.extend(future.result())
         finished = True
         return found
