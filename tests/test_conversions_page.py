@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from desktop.db import Database
@@ -70,6 +71,30 @@ def test_page_filters_and_explains_attribution(qtbot, db: Database, shop: Path) 
     text = page.detail.toPlainText()
     assert "A-1" in text and "coupon" in text.lower() and "JANE10" in text
     assert "Not on a payout sheet yet" in text
+
+
+def test_every_column_shows_its_values_in_a_window_of_ordinary_size(qtbot, db: Database, shop: Path) -> None:  # type: ignore[no-untyped-def]
+    """In a 1440x900 window (the page beside the menu, the table beside the order), no column is cut: the order
+    number least of all."""
+    make_application()
+    import_conversions(db, shop)
+    shopify_like = shop.with_name("numbers.csv")
+    shopify_like.write_text("order_id,occurred_at,amount\n#1000234,2026-12-31T23:59:00,99999.99\n", encoding="utf-8")
+    import_conversions(db, shopify_like)
+    page = ConversionsPage(db)
+    qtbot.addWidget(page)
+    page.resize(1240, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    page.refresh()
+    table, model = page.table, page.model
+    metrics = table.fontMetrics()
+    for column in range(model.columnCount()):
+        texts = [str(model.headerData(column, Qt.Orientation.Horizontal))]
+        texts += [str(model.index(row, column).data() or "") for row in range(model.rowCount())]
+        widest = max(metrics.horizontalAdvance(text) for text in texts)
+        assert table.columnWidth(column) >= widest + 8, (texts[0], table.columnWidth(column), widest)
+    assert not table.horizontalScrollBar().isVisible()
 
 
 def test_import_dialog_lists_problems_and_refuses(qtbot, db: Database, shop: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

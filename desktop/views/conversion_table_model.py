@@ -74,6 +74,8 @@ class ConversionTableModel(QAbstractTableModel):
             return row
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_AMOUNT, COL_REFUNDED):
             return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and column in (COL_ORDER, COL_AFFILIATE):
+            return row.order_id if column == COL_ORDER else (row.affiliate_code or "organic: no affiliate")
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if column == COL_DATE:

@@ -34,7 +34,17 @@ from desktop.services.conversions_list import (
     get_conversion,
     list_conversions,
 )
-from desktop.views.conversion_table_model import COL_DATE, COL_ORDER, COL_STATUS, COL_TYPE, ConversionTableModel
+from desktop.views.conversion_table_model import (
+    COL_AFFILIATE,
+    COL_AMOUNT,
+    COL_ATTRIBUTION,
+    COL_DATE,
+    COL_ORDER,
+    COL_REFUNDED,
+    COL_STATUS,
+    COL_TYPE,
+    ConversionTableModel,
+)
 from desktop.views.page_parts import page_title
 from desktop.views.tasks import run_with_progress
 
@@ -103,10 +113,7 @@ class ConversionsPage(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setSectionResizeMode(COL_ORDER, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(COL_DATE, 130)
-        for column in (COL_TYPE, COL_STATUS):
-            self.table.setColumnWidth(column, 80)
+        self._size_columns()
         self.detail = QTextBrowser()
         self.detail.setOpenExternalLinks(False)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -129,6 +136,23 @@ class ConversionsPage(QWidget):
         self.table.selectionModel().currentRowChanged.connect(lambda current, _previous: self._show(current.row()))
         self.import_button.clicked.connect(lambda: self.import_orders())
         self.clicks_button.clicked.connect(lambda: self.import_clicks_file())
+
+    def _size_columns(self) -> None:
+        """Widths from the font, for the longest usual value: a shop's order number ("#1000234"), a date and
+        time, a six-figure amount. Longer ones (a Stripe charge id) are elided, whole in the tooltip; the
+        attribution takes what is left. The user can still drag every column."""
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        metrics = self.table.fontMetrics()
+        samples = {COL_DATE: "2026-12-31 23:59", COL_ORDER: "#1000234", COL_TYPE: "signup", COL_STATUS: "refunded",
+                   COL_AMOUNT: "99,999.99", COL_REFUNDED: "99,999.99", COL_AFFILIATE: "CARMENMOR",
+                   COL_ATTRIBUTION: "referral"}  # fmt: skip
+        header.setMinimumSectionSize(metrics.horizontalAdvance("signup"))
+        for column, sample in samples.items():
+            heading = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            widest = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(heading) + 12)
+            self.table.setColumnWidth(column, widest + 12)
 
     # data ---------------------------------------------------------------------------------------------
 
