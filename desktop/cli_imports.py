@@ -23,7 +23,14 @@ def add_import_parsers(import_subparsers: Any) -> None:
         description="Import orders, all or nothing. The preset is recognised from the header when not given.",
     )
     conversions.add_argument("file", type=Path, metavar="FILE")
-    conversions.add_argument("--preset", choices=PRESETS, help="the file's shape (default: recognised from its header)")
+    shape = conversions.add_mutually_exclusive_group()
+    shape.add_argument("--preset", choices=PRESETS, help="the file's shape (default: recognised from its header)")
+    shape.add_argument(
+        "--mapping",
+        metavar="NAME",
+        help="read the file with a column mapping saved in the window's Map columns dialog (without --preset or "
+        "--mapping, a saved mapping whose columns are all in the file is used when no preset fits)",
+    )
     conversions.add_argument("--dry-run", action="store_true", help="check the file and say what would change")
     conversions.set_defaults(handler=cmd_import_conversions)
     clicks = import_subparsers.add_parser(
@@ -38,16 +45,18 @@ def add_import_parsers(import_subparsers: Any) -> None:
 def cmd_import_conversions(args: argparse.Namespace) -> int:
     from desktop.db import open_database
     from desktop.services.conversion_import import import_conversions
+    from desktop.services.conversion_mappings import get_mapping
     from desktop.services.fraud import describe_fraud_check
 
     db = open_database(args.db)
     try:
+        mapping = get_mapping(db, args.mapping) if args.mapping else None
         result = import_conversions(
-            db, args.file, preset=args.preset, dry_run=args.dry_run, progress=_progress_printer()
+            db, args.file, preset=args.preset, mapping=mapping, dry_run=args.dry_run, progress=_progress_printer()
         )
     finally:
         db.dispose()
-    for line in conversion_summary_lines(result.summary, dry_run=result.dry_run):
+    for line in conversion_summary_lines(result.summary, dry_run=result.dry_run, mapping_name=args.mapping):
         print(line)
     if result.fraud is not None:
         print(describe_fraud_check(result.fraud, "orders") + _fraud_hint(result.fraud))
@@ -61,12 +70,14 @@ def _fraud_hint(check: FraudCheck) -> str:
     return f" `affiliate-desk fraud scan{period}` lists the flags." if check.open_flags else ""
 
 
-def conversion_summary_lines(summary: ConversionSummary, *, dry_run: bool) -> list[str]:
+def conversion_summary_lines(
+    summary: ConversionSummary, *, dry_run: bool, mapping_name: str | None = None
+) -> list[str]:
     """What the import did (or would do), in a few lines for the terminal."""
     verb = "would import" if dry_run else "imported"
     reasons = dict(summary.by_attribution)
     lines = [
-        f"{summary.file}: read with the {summary.preset} preset ({summary.preset_reason}).",
+        f"{summary.file}: read with {_shape(summary, mapping_name)}.",
         f"{_count(summary.orders, 'order')} from {_count(summary.rows, 'row')} {verb}: {summary.new:,} new, "
         f"{summary.updated:,} updated, {summary.unchanged:,} unchanged.",
         f"Attribution: {reasons.get('coupon', 0):,} by coupon, {reasons.get('referral', 0):,} by referral code, "
@@ -90,6 +101,15 @@ def conversion_summary_lines(summary: ConversionSummary, *, dry_run: bool) -> li
     if dry_run:
         lines.append("Dry run: nothing was changed.")
     return lines
+
+
+def _shape(summary: ConversionSummary, mapping_name: str | None) -> str:
+    """How the file was read: "the shopify preset (...)", "the saved mapping 'My till' (...)"."""
+    if summary.preset != "mapping":
+        return f"the {summary.preset} preset ({summary.preset_reason})"
+    if mapping_name:
+        return f"the saved mapping '{mapping_name}' ({summary.preset_reason})"
+    return summary.preset_reason  # found by the import: it names the mapping itself
 
 
 def _count(number: int, word: str) -> str:

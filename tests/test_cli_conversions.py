@@ -129,3 +129,25 @@ def test_import_clicks(database: Path, tmp_path: Path, capsys: pytest.CaptureFix
     daily = write_csv(tmp_path / "daily.csv", ["date", "affiliate_code", "clicks"], [["2026-10-01", "JANE", "40"]])
     assert run("--db", str(database), "import", "clicks", str(daily)) == 0
     assert "daily click counts, 1 row imported: 1 affiliate-days new" in capsys.readouterr().out
+
+
+def test_a_saved_mapping_by_name_or_by_fit(database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from desktop.services.conversion_mappings import save_mapping
+
+    db = open_database(database)
+    save_mapping(db, "Till", {"order_id": "Ref", "occurred_at": "When", "amount": "Total", "affiliate_code": "Partner"})
+    db.dispose()
+    path = write_csv(tmp_path / "till.csv", ["Ref", "When", "Total", "Partner"], [["T-1", "2026-10-03", "9.50", "TOM"]])
+    assert run("--db", str(database), "import", "conversions", str(path), "--mapping", "Till", "--dry-run") == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == ("till.csv: read with the saved mapping 'Till' (mapped columns: order_id <- 'Ref', "
+                     "occurred_at <- 'When', amount <- 'Total', affiliate_code <- 'Partner').")  # fmt: skip
+    assert run("--db", str(database), "import", "conversions", str(path)) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("till.csv: read with the saved mapping 'Till', whose columns are all in this file.\n")
+    assert "1 order from 1 row imported: 1 new" in out
+    with pytest.raises(BadInput, match=r"no saved column mapping named 'Tll' \(saved: Till\)"):
+        run("--db", str(database), "import", "conversions", str(path), "--mapping", "Tll")
+    with pytest.raises(SystemExit):  # one or the other
+        run("--db", str(database), "import", "conversions", str(path), "--mapping", "Till", "--preset", "generic")
+    assert "not allowed with argument" in capsys.readouterr().err

@@ -46,3 +46,28 @@ def test_a_bad_mapping_is_refused_field_by_field(db: Database) -> None:
     assert set(excinfo.value.errors) == {"name", "order_number", "amount"}
     with pytest.raises(ValidationFailed, match="Map at least one column"):
         save_mapping(db, "Empty", {"order_id": " "})
+
+
+def test_a_saved_mapping_that_fits_the_header_is_used_unasked(db: Database, tmp_path: Path) -> None:
+    """A shop's odd export, mapped once: the next month's file is read with that mapping without choosing it."""
+    program(db)
+    make_affiliates(db, {"JANE": []})
+    header = ["Order ID", "Sale Date", "Order Value", "Ref", "Buyer"]
+    save_mapping(db, "Etsy", {"order_id": "Order ID", "occurred_at": "Sale Date", "amount": "Order Value"})
+    save_mapping(db, "Etsy with partners", {"order_id": "order id", "occurred_at": "Sale Date",
+                                            "amount": "Order Value", "affiliate_code": "Ref"})  # fmt: skip
+    save_mapping(db, "Other shop", {"order_id": "Number", "occurred_at": "Sale Date", "amount": "Order Value"})
+    path = write_csv(tmp_path / "etsy-november.csv", header, [["E1", "2026-11-03", "12.00", "JANE", "b@example.com"]])
+    summary = import_conversions(db, path).summary
+    assert (summary.preset, summary.preset_reason) == (
+        "mapping", "the saved mapping 'Etsy with partners', whose columns are all in this file")  # fmt: skip
+    assert orders(db)["E1"]["affiliate"] == "JANE"  # the richer mapping of the two that fit
+    assert summary.ignored_columns == ("Buyer",)
+    # a mapping is only the last resort: a file in a known shape is read in that shape
+    generic_header = ["order_id", "occurred_at", "amount", "Ref", "Sale Date", "Order Value"]
+    known = write_csv(tmp_path / "generic.csv", generic_header, [["G1", "2026-11-04", "5.00", "", "", ""]])
+    assert import_conversions(db, known).summary.preset == "generic"
+    # and none fits a file that lacks one of its columns
+    missing = write_csv(tmp_path / "other.csv", ["Order ID", "Sale Date"], [["E2", "2026-11-05"]])
+    with pytest.raises(BadInput, match="cannot tell which export this is"):
+        import_conversions(db, missing)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import compress, count
@@ -27,11 +27,14 @@ from desktop.services.attribution import (
 )
 from desktop.services.bulk_writer import WriterProcess
 from desktop.services.conversion_columns import OrderBatch
+from desktop.services.conversion_mappings import fitting_mapping
 from desktop.services.conversion_parse import OrderRecord, ReadContext, Rows
+from desktop.services.conversion_presets import PresetChoice, detect_preset
 from desktop.services.conversion_source import (
     CountedRows,
     CsvRows,
     OrderReader,
+    ReaderChoice,
     choose_reader,
     data_rows,
     estimated_rows,
@@ -255,7 +258,7 @@ class _Run:
             self.header_problems = list(exc.problems)
             return None
         with table:
-            chosen = choose_reader(table.header, self.preset, self.mapping)
+            chosen = self._choose_reader(table.header)
             self.preset_name, self.preset_reason = chosen.choice.name, chosen.choice.reason
             self.ignored = chosen.ignored
             if chosen.reader is None or chosen.problems:
@@ -272,6 +275,17 @@ class _Run:
                 if write:
                     raise BadInput(self.problems()) from exc
                 return None
+
+    def _choose_reader(self, header: Sequence[str]) -> ReaderChoice:
+        """The preset or mapping asked for; else the export the header looks like; else the saved mapping that
+        fits it (made for this shop's files in an earlier import)."""
+        if self.preset is None and self.mapping is None and detect_preset(header) is None:
+            saved = fitting_mapping(self.db, header)
+            if saved is not None:
+                chosen = choose_reader(header, None, saved.as_dict())
+                reason = f"the saved mapping '{saved.name}', whose columns are all in this file"
+                return replace(chosen, choice=PresetChoice("mapping", reason))
+        return choose_reader(header, self.preset, self.mapping)
 
     def _pass(
         self, table: Table | CsvRows, reader: OrderReader, rows: CountedRows, estimate: int, *, write: bool

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 from desktop.db import Database
 from desktop.models import ColumnMapping
-from desktop.services.conversion_presets import FIELDS
+from desktop.services.conversion_presets import FIELDS, header_positions, normalise_header
 from desktop.services.conversion_store import local_now
 from desktop.services.errors import BadInput, ValidationFailed
 from desktop.services.program_settings import get_program
@@ -79,8 +79,23 @@ def get_mapping(db: Database, name: str) -> dict[str, str]:
             select(ColumnMapping).where(ColumnMapping.name == name.strip(), ColumnMapping.kind == KIND)
         )
         if row is None:
-            raise BadInput(f"there is no saved column mapping named '{name}'")
+            names = session.scalars(select(ColumnMapping.name).where(ColumnMapping.kind == KIND)
+                                    .order_by(ColumnMapping.name)).all()  # fmt: skip
+            known = f"saved: {', '.join(names)}" if names else "none is saved yet: the window's Map columns… saves one"
+            raise BadInput(f"there is no saved column mapping named '{name}' ({known})")
         return _saved(row).as_dict()
+
+
+def fitting_mapping(db: Database, header: Sequence[str]) -> SavedMapping | None:
+    """The saved mapping made for files like this one: every column it names is in the header.
+
+    Of several, the one naming the most columns (then the first by name): a mapping for a richer export of
+    the same shop wins over a bare one.
+    """
+    keys = header_positions(header)
+    fitting = [saved for saved in list_mappings(db)
+               if saved.mapping and all(normalise_header(theirs) in keys for _, theirs in saved.mapping)]  # fmt: skip
+    return max(fitting, key=lambda saved: len(saved.mapping), default=None)
 
 
 def delete_mapping(db: Database, name: str) -> bool:
