@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop.services.conversion_presets import PRESETS
+from desktop.services.conversion_values import DATE_ORDERS
 
 if TYPE_CHECKING:
     from desktop.services.conversion_import import ConversionSummary
@@ -45,14 +46,20 @@ def add_import_parsers(import_subparsers: Any) -> None:
 def cmd_import_conversions(args: argparse.Namespace) -> int:
     from desktop.db import open_database
     from desktop.services.conversion_import import import_conversions
-    from desktop.services.conversion_mappings import get_mapping
+    from desktop.services.conversion_mappings import get_saved_mapping
     from desktop.services.fraud import describe_fraud_check
 
     db = open_database(args.db)
     try:
-        mapping = get_mapping(db, args.mapping) if args.mapping else None
+        saved = get_saved_mapping(db, args.mapping) if args.mapping else None
         result = import_conversions(
-            db, args.file, preset=args.preset, mapping=mapping, dry_run=args.dry_run, progress=_progress_printer()
+            db,
+            args.file,
+            preset=args.preset,
+            mapping=saved.as_dict() if saved else None,
+            date_order=saved.date_order if saved else None,
+            dry_run=args.dry_run,
+            progress=_progress_printer(),
         )
     finally:
         db.dispose()
@@ -98,6 +105,9 @@ def conversion_summary_lines(
         lines.append(f"Columns not read: {', '.join(summary.ignored_columns)}.")
     separator = "a dot" if summary.decimal_separator == "." else "a comma"
     lines.append(f"Amounts read with {separator} as decimal separator ({summary.decimal_reason}).")
+    if summary.date_order != "ymd":
+        written = DATE_ORDERS[summary.date_order].split(" (")[0]
+        lines.append(f"Dates other than ISO 8601 read as {written}, as the mapping says.")
     if dry_run:
         lines.append("Dry run: nothing was changed.")
     return lines

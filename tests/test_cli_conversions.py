@@ -151,3 +151,18 @@ def test_a_saved_mapping_by_name_or_by_fit(database: Path, tmp_path: Path, capsy
     with pytest.raises(SystemExit):  # one or the other
         run("--db", str(database), "import", "conversions", str(path), "--mapping", "Till", "--preset", "generic")
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_mapping_for_day_first_dates(database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from desktop.services.conversion_mappings import save_mapping
+
+    db = open_database(database)
+    save_mapping(db, "EU till", {"order_id": "Ref", "occurred_at": "When", "amount": "Total"}, date_order="dmy")
+    db.dispose()
+    path = write_csv(tmp_path / "till.csv", ["Ref", "When", "Total"], [["T-1", "24/10/2026 14:05", "9,50"]])
+    assert run("--db", str(database), "import", "conversions", str(path), "--mapping", "EU till") == 0
+    out = capsys.readouterr().out
+    assert "Dates other than ISO 8601 read as day/month/year, as the mapping says.\n" in out
+    db = open_database(database)
+    assert orders(db)["T-1"]["occurred_at"].startswith("2026-10-24 14:05") and orders(db)["T-1"]["amount"] == 950
+    db.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -9,8 +11,19 @@ from test_conversion_support import affiliates as make_affiliates
 from test_conversion_support import orders, program, write_csv
 
 from desktop.db import Database
+from desktop.models import ColumnMapping
 from desktop.services.conversion_import import import_conversions
-from desktop.services.conversion_mappings import delete_mapping, get_mapping, list_mappings, save_mapping
+from desktop.services.conversion_mappings import (
+    delete_mapping,
+    get_mapping,
+    get_saved_mapping,
+    guess_date_order,
+    list_mappings,
+    propose_mapping,
+    save_mapping,
+    suggest_mapping,
+)
+from desktop.services.conversion_values import LocalClock
 from desktop.services.errors import BadInput, ValidationFailed
 
 
@@ -71,3 +84,72 @@ def test_a_saved_mapping_that_fits_the_header_is_used_unasked(db: Database, tmp_
     missing = write_csv(tmp_path / "other.csv", ["Order ID", "Sale Date"], [["E2", "2026-11-05"]])
     with pytest.raises(BadInput, match="cannot tell which export this is"):
         import_conversions(db, missing)
+
+
+@pytest.mark.parametrize(
+    ("order", "text", "expected"),
+    [
+        ("dmy", "03/10/2026", datetime(2026, 10, 3)),
+        ("dmy", "3.10.2026 14:05", datetime(2026, 10, 3, 14, 5)),
+        ("dmy", "03-10-2026 14:05:09", datetime(2026, 10, 3, 14, 5, 9)),
+        ("mdy", "10/03/2026 2:05 PM", datetime(2026, 10, 3, 14, 5)),
+        ("mdy", "10/03/2026 12:30 a.m.", datetime(2026, 10, 3, 0, 30)),
+        ("mdy", "2026-10-03T14:05:00+00:00", datetime(2026, 10, 3, 16, 5)),  # ISO 8601 whatever the order
+    ],
+)
+def test_dates_day_or_month_first_as_the_mapping_says(order: str, text: str, expected: datetime) -> None:
+    assert LocalClock("Europe/Berlin", order).local(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("order", "text", "message"),
+    [
+        ("ymd", "03/10/2026", "'03/10/2026' is not a date or date-time; write it like 2026-10-03"),
+        ("dmy", "10/13/2026", "'10/13/2026' is not a date written day/month/year (as the column mapping says); "
+                              "write it like 03/10/2026 or 03/10/2026 14:05 (there is no such day or time)"),
+        ("mdy", "10/03/26", "'10/03/26' is not a date written month/day/year"),
+        ("mdy", "10/03/2026 13:05 PM", "'10/03/2026 13:05 PM' is not a date written month/day/year"),
+    ],
+)  # fmt: skip
+def test_a_date_not_written_as_said_is_refused_with_an_example(order: str, text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        LocalClock("UTC", order).local(text)
+
+
+def test_what_the_dialog_proposes_from_names_and_values(tmp_path: Path) -> None:
+    assert suggest_mapping(["Ref", "Order Date", "Total", "Partner", "Promo Code", "E-Mail", "Qty", "Item"]) == {
+        "occurred_at": "Order Date", "amount": "Total", "quantity": "Qty", "product": "Item",
+        "affiliate_code": "Partner", "coupon_code": "Promo Code", "customer_email": "E-Mail"}  # fmt: skip
+    # each column once, and a field's own name before another field's second choice
+    assert suggest_mapping(["Total", "Amount", "Order"]) == {"order_id": "Order", "amount": "Amount"}
+    assert guess_date_order(["03/10/2026", "24/10/2026 10:00"]) == "dmy"
+    assert guess_date_order(["10/24/2026 2:05 PM", "10/03/2026"]) == "mdy"
+    assert guess_date_order(["2026-10-03", "2026-10-24T10:00:00Z"]) == "ymd"
+    assert guess_date_order(["03/10/2026", "04/10/2026"]) is None  # could be either: the user says
+    assert guess_date_order(["24/10/2026", "10/24/2026"]) is None  # a file that contradicts itself
+    path = write_csv(tmp_path / "till.csv", ["Ref", "When", "Total"],
+                     [["X-1", "03/10/2026", "12,50"], ["X-2", "", "3,00"], ["X-3", "24/10/2026", "1.000,00"],
+                      ["X-4", "25/10/2026", "2,00"]])  # fmt: skip
+    proposal = propose_mapping(path)
+    assert proposal.header == ("Ref", "When", "Total") and proposal.error == ""
+    assert proposal.samples["When"] == ("03/10/2026", "24/10/2026", "25/10/2026")  # blanks skipped
+    assert proposal.dates["When"] == "dmy" and proposal.guessed == {"occurred_at": "When", "amount": "Total"}
+    gone = propose_mapping(tmp_path / "gone.csv")
+    assert gone.error == "gone.csv: cannot be opened: No such file or directory" and gone.header == ()
+
+
+def test_a_mapping_keeps_how_its_files_write_dates(db: Database, tmp_path: Path) -> None:
+    program(db, timezone="UTC")
+    header = ["Ref", "When", "Total"]
+    save_mapping(db, "Till", {"order_id": "Ref", "occurred_at": "When", "amount": "Total"}, date_order="dmy")
+    assert get_saved_mapping(db, "Till").date_order == "dmy"
+    path = write_csv(tmp_path / "till.csv", header, [["X-1", "03/10/2026 14:05", "12.50"]])
+    summary = import_conversions(db, path).summary  # the saved mapping fits, and brings its date order
+    assert summary.date_order == "dmy" and orders(db)["X-1"]["occurred_at"].startswith("2026-10-03 14:05")
+    with pytest.raises(ValidationFailed, match="Unknown date order"):
+        save_mapping(db, "Till", {"order_id": "Ref"}, date_order="ydm")
+    with db.write() as session:  # saved before mappings knew about dates: the columns alone
+        session.add(ColumnMapping(name="Old", kind="conversions", created_at=datetime(2026, 1, 1),
+                                  mapping_json='{"order_id": "Ref", "occurred_at": "When"}'))  # fmt: skip
+    old = get_saved_mapping(db, "Old")
+    assert old.as_dict() == {"order_id": "Ref", "occurred_at": "When"} and old.date_order == "ymd"

@@ -142,5 +142,6 @@ class ColumnMapping(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20))  # conversions | clicks | affiliates
-    mapping_json: Mapped[str] = mapped_column(Text)  # {"our field": "their header", ...}
+    # {"columns": {"our field": "their header", ...}, "date_order": "dmy"} (before: the columns alone)
+    mapping_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]

@@ -51,7 +51,7 @@ from desktop.services.conversion_store import (
     start_batch_in,
     stored_orders,
 )
-from desktop.services.conversion_values import AmountReader, LocalClock
+from desktop.services.conversion_values import DATE_ORDERS, AmountReader, LocalClock
 from desktop.services.errors import BadInput
 from desktop.services.fraud import FraudCheck, check_after_import
 from desktop.services.program_settings import ProgramSettings, get_program
@@ -107,6 +107,7 @@ class ConversionSummary:
     amount: Decimal = Decimal("0.00")
     first_day: date | None = None
     last_day: date | None = None
+    date_order: str = "ymd"  # how dates that are not ISO 8601 were read (conversion_values.DATE_ORDERS)
 
     @property
     def organic(self) -> int:
@@ -139,10 +140,11 @@ def preview_conversions(
     *,
     preset: str | None = None,
     mapping: Mapping[str, str] | None = None,
+    date_order: str | None = None,
     progress: Progress | None = None,
 ) -> ConversionPreview:
     """Read the whole file and say what importing it would do; problems are listed, nothing is written."""
-    run = _Run(db, Path(path), preset, mapping, progress)
+    run = _Run(db, Path(path), preset, mapping, progress, date_order)
     run.execute(write=False)
     return ConversionPreview(run.summary(), tuple(run.sample), tuple(run.problems()), run.problem_count)
 
@@ -153,6 +155,7 @@ def import_conversions(
     *,
     preset: str | None = None,
     mapping: Mapping[str, str] | None = None,
+    date_order: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
     check_fraud: bool = True,
@@ -164,8 +167,10 @@ def import_conversions(
     After the import the fraud rules look at the months it touched, unless `check_fraud` is False (the
     benchmark times them apart). They report progress too; stopping them there keeps the saved orders and
     skips the check (FraudCheck.stopped).
+    `date_order` (a mapping's: conversion_values.DATE_ORDERS) reads dates that are not ISO 8601 day or month
+    first; a saved mapping found for the file brings its own.
     """
-    run = _Run(db, Path(path), preset, mapping, progress)
+    run = _Run(db, Path(path), preset, mapping, progress, date_order)
     batch_id = run.execute(write=not dry_run)
     if run.problem_count:  # a dry run's problems (a real run raised inside its transaction)
         raise BadInput(run.problems())
@@ -195,9 +200,18 @@ class _Run:
     """One pass over a file: read orders, attribute them batch by batch, and write them when asked to."""
 
     def __init__(
-        self, db: Database, path: Path, preset: str | None, mapping: Mapping[str, str] | None, progress: Progress | None
+        self,
+        db: Database,
+        path: Path,
+        preset: str | None,
+        mapping: Mapping[str, str] | None,
+        progress: Progress | None,
+        date_order: str | None = None,
     ) -> None:
         self.db, self.path, self.preset, self.mapping, self.progress = db, path, preset, mapping, progress
+        if date_order is not None and date_order not in DATE_ORDERS:
+            raise BadInput(f"unknown date order '{date_order}' (known: {', '.join(DATE_ORDERS)})")
+        self.date_order = date_order or "ymd"
         self.settings: ProgramSettings = get_program(db)
         self.rules = AttributionRules.of(self.settings)
         self.tally = _Tally()
@@ -245,6 +259,7 @@ class _Run:
             amount=from_cents(t.cents),
             first_day=t.first.date() if t.first else None,
             last_day=t.last.date() if t.last else None,
+            date_order=self.date_order,
         )
 
     # --- the pass ---
@@ -283,6 +298,7 @@ class _Run:
             saved = fitting_mapping(self.db, header)
             if saved is not None:
                 chosen = choose_reader(header, None, saved.as_dict())
+                self.date_order = saved.date_order
                 reason = f"the saved mapping '{saved.name}', whose columns are all in this file"
                 return replace(chosen, choice=PresetChoice("mapping", reason))
         return choose_reader(header, self.preset, self.mapping)
@@ -293,7 +309,7 @@ class _Run:
         name = self.path.name
         convention, ahead = find_convention(self.path, rows, reader)
         self.decimal = (convention.separator, convention.reason)
-        clock = LocalClock(self.settings.timezone)
+        clock = LocalClock(self.settings.timezone, self.date_order)
         ctx = self.ctx = ReadContext(name, AmountReader(convention), clock, self.settings.currency)
         if not write:
             with self.db.read() as session:

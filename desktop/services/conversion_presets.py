@@ -20,7 +20,7 @@ PRESET_LABELS = {
 FIELDS: dict[str, str] = {
     "order_id": "Order number (required; rows sharing it are one order)",
     "occurred_at": "Date or date-time of the order (required)",
-    "type": "sale, lead or signup (default sale)",
+    "type": "Type: sale, lead or signup (default sale)",
     "amount": "Line amount after discounts, without shipping and tax (required for sales)",
     "quantity": "Quantity (default 1)",
     "sku": "Product SKU",
@@ -30,7 +30,7 @@ FIELDS: dict[str, str] = {
     "coupon_code": "Coupon code(s)",
     "visitor_id": "Visitor id (matches clicks)",
     "customer_email": "Customer email",
-    "status": "approved, pending, rejected or refunded (default approved)",
+    "status": "Status: approved, pending, rejected or refunded (default approved)",
     "refunded_amount": "Refunded part of the order",
 }
 ORDER_FIELDS = (

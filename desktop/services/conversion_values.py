@@ -19,6 +19,16 @@ _AMOUNT = {
 }
 _NAMES = {DOT: "a dot", COMMA: "a comma"}
 _UTC_WORDS = re.compile(r"\s*(UTC|GMT)$", re.IGNORECASE)
+# How a file writes its dates when not as ISO 8601 (which is always understood): said by the user in the mapping
+# dialog, never guessed row by row. 03/10/2026 is 3 October for "dmy", 10 March for "mdy".
+DATE_ORDERS = {
+    "ymd": "year-month-day (2026-10-03)",
+    "dmy": "day/month/year (03/10/2026, 3.10.2026)",
+    "mdy": "month/day/year (10/03/2026)",
+}
+_NUMERIC_DATE = re.compile(
+    r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
+)
 
 
 @dataclass(frozen=True)
@@ -155,8 +165,11 @@ class LocalClock:
 
     CACHE_SIZE = 50_000  # files often repeat a time (dates without time, orders of the same minute)
 
-    def __init__(self, timezone: str) -> None:
+    def __init__(self, timezone: str, date_order: str = "ymd") -> None:
+        if date_order not in DATE_ORDERS:
+            raise ValueError(f"unknown date order {date_order!r} (known: {', '.join(DATE_ORDERS)})")
         self.zone = ZoneInfo(timezone)
+        self.date_order = date_order
         self._seen: dict[bool, dict[str, tuple[datetime, str]]] = {False: {}, True: {}}  # by naive_is_utc
 
     def local(self, text: str, *, naive_is_utc: bool = False) -> datetime:
@@ -191,9 +204,8 @@ class LocalClock:
                 found[index] = stamped(texts[index])
         return found  # type: ignore[return-value]  # no None is left
 
-    @staticmethod
-    def _unusual(text: str) -> datetime:
-        """Spaces around it, or "UTC" written after it."""
+    def _unusual(self, text: str) -> datetime:
+        """Spaces around it, "UTC" written after it, or (when the file says so) day or month first."""
         raw = text.strip()
         if not raw:
             raise ValueError("a date or date-time is required")
@@ -201,6 +213,27 @@ class LocalClock:
         try:
             return datetime.fromisoformat(cleaned)
         except ValueError:
-            raise ValueError(
-                f"'{raw}' is not a date or date-time; write it like 2026-10-03 or 2026-10-03T14:05:00+02:00"
-            ) from None
+            pass
+        if self.date_order != "ymd":
+            return self._numeric(raw)
+        raise ValueError(f"'{raw}' is not a date or date-time; write it like 2026-10-03 or 2026-10-03T14:05:00+02:00")
+
+    def _numeric(self, raw: str) -> datetime:
+        """03/10/2026, 3.10.2026 14:05, 10/03/2026 2:05 PM: day or month first as self.date_order says."""
+        found = _NUMERIC_DATE.fullmatch(raw)
+        example = "03/10/2026 or 03/10/2026 14:05" if self.date_order == "dmy" else "10/03/2026 or 10/03/2026 2:05 PM"
+        written = DATE_ORDERS[self.date_order].split(" (")[0]
+        problem = f"'{raw}' is not a date written {written} (as the column mapping says); write it like {example}"
+        if found is None:
+            raise ValueError(problem)
+        first, second, year, hour, minute, second_of_minute, half = found.groups()
+        day, month = (first, second) if self.date_order == "dmy" else (second, first)
+        hours = int(hour or 0)
+        if half is not None:
+            if not 1 <= hours <= 12:
+                raise ValueError(problem)
+            hours = hours % 12 + (12 if half in "Pp" else 0)
+        try:
+            return datetime(int(year), int(month), int(day), hours, int(minute or 0), int(second_of_minute or 0))
+        except ValueError:
+            raise ValueError(f"{problem} (there is no such day or time)") from None

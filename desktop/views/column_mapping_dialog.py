@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -16,45 +17,49 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.db import Database
-from desktop.services.conversion_mappings import save_mapping
+from desktop.services.conversion_mappings import propose_mapping, save_mapping
 from desktop.services.conversion_presets import FIELDS
-from desktop.services.tabular import TableError, normalise_header, open_table
+from desktop.services.conversion_values import DATE_ORDERS
 
 REQUIRED = ("order_id", "occurred_at", "amount")
 
 
 class ColumnMappingDialog(QDialog):
-    def __init__(self, db: Database, path: Path, mapping: dict[str, str] | None = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        db: Database,
+        path: Path,
+        mapping: dict[str, str] | None = None,
+        parent: QWidget | None = None,
+        date_order: str | None = None,
+    ):
         super().__init__(parent)
         self.db = db
         self.saved_name: str | None = None
         self.setWindowTitle("Map columns")
-        try:
-            with open_table(path) as table:
-                header = list(table.header)
-        except TableError as exc:
-            header = []
-            error = str(exc)
-        else:
-            error = ""
+        proposal = self.proposal = propose_mapping(path)
         layout = QVBoxLayout(self)
         intro = QLabel(
-            f"Which column of <b>{path.name}</b> holds each of these? Order number, date and amount are needed; "
-            "leave the rest on “not in this file”."
+            f"Which column of <b>{escape(path.name)}</b> holds each of these? Order number, date and amount are "
+            "needed; leave the rest on “not in this file”. Each column shows its first values."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        if error:
-            layout.addWidget(QLabel(f"<span style='color:#b3261e'>{error}</span>"))
+        if proposal.error:
+            layout.addWidget(QLabel(f"<span style='color:#b3261e'>{escape(proposal.error)}</span>"))
+        chosen_columns = dict(mapping) if mapping else proposal.guessed
+        if not mapping and proposal.guessed:
+            guess = QLabel("Proposed from the column names: check each one before you go on.")
+            guess.setObjectName("hint")
+            layout.addWidget(guess)
         form = QFormLayout()
         self.combos: dict[str, QComboBox] = {}
-        by_key = {normalise_header(h): h for h in header}
         for field, meaning in FIELDS.items():
             combo = QComboBox()
             combo.addItem("(not in this file)", None)
-            for name in header:
-                combo.addItem(name, name)
-            chosen = (mapping or {}).get(field) or by_key.get(field)
+            for name in proposal.header:
+                combo.addItem(_shown(name, proposal.samples.get(name, ())), name)
+            chosen = chosen_columns.get(field)
             if chosen:
                 combo.setCurrentIndex(max(0, combo.findData(chosen)))
             combo.setToolTip(meaning)
@@ -62,6 +67,17 @@ class ColumnMappingDialog(QDialog):
             self.combos[field] = combo
             label = f"{meaning.split(' (')[0]}{' *' if field in REQUIRED else ''}"
             form.addRow(label, combo)
+        self.dates = QComboBox()
+        self.dates.setPlaceholderText("Choose: 03/10/2026 could be either")
+        for order, label in DATE_ORDERS.items():
+            self.dates.addItem(label, order)
+        self.dates.setToolTip("ISO 8601 dates (2026-10-03) are read whatever this says")
+        self._dates_chosen = date_order is not None
+        self._guess_dates(date_order)
+        self.dates.activated.connect(self._dates_picked)
+        self.combos["occurred_at"].currentIndexChanged.connect(lambda _index: self._guess_dates(None))
+        self.dates.currentIndexChanged.connect(self.validate)
+        form.addRow("Dates are written *", self.dates)
         layout.addLayout(form)
         self.save_name = QLineEdit()
         self.save_name.setPlaceholderText("Name to save this mapping under (optional), e.g. My shop")
@@ -78,9 +94,27 @@ class ColumnMappingDialog(QDialog):
     def mapping(self) -> dict[str, str]:
         return {field: combo.currentData() for field, combo in self.combos.items() if combo.currentData()}
 
+    def date_order(self) -> str | None:
+        """How the file writes dates ("ymd", "dmy", "mdy"); None while the user has yet to say."""
+        order = self.dates.currentData()
+        return str(order) if order else None
+
+    def _dates_picked(self, _index: int) -> None:
+        self._dates_chosen = True
+
+    def _guess_dates(self, given: str | None) -> None:
+        """The date order given, else what the date column's values show (until the user picks one)."""
+        if given is None and self._dates_chosen:
+            return
+        column = self.combos["occurred_at"].currentData()
+        order = given or (self.proposal.dates.get(column) if column else "ymd")
+        self.dates.setCurrentIndex(self.dates.findData(order) if order else -1)
+
     def validate(self) -> bool:
         chosen = self.mapping()
         missing = [FIELDS[f].split(" (")[0] for f in REQUIRED if f not in chosen]
+        if self.date_order() is None:
+            missing.append("how dates are written")
         used = list(chosen.values())
         twice = sorted({c for c in used if used.count(c) > 1})
         problems = []
@@ -97,6 +131,14 @@ class ColumnMappingDialog(QDialog):
             return
         name = self.save_name.text().strip()
         if name:
-            save_mapping(self.db, name, self.mapping())
+            save_mapping(self.db, name, self.mapping(), date_order=self.date_order() or "ymd")
             self.saved_name = name
         self.accept()
+
+
+def _shown(column: str, samples: tuple[str, ...], room: int = 40) -> str:
+    """A column as the list shows it: its name, then its first values ("Total — 1.234,50 · 80,00")."""
+    if not samples:
+        return column
+    values = " · ".join(samples)
+    return f"{column} — {values if len(values) <= room else values[: room - 1] + '…'}"

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 
 from desktop.db import Database
 from desktop.services.conversion_import import ConversionPreview, import_conversions, preview_conversions
-from desktop.services.conversion_mappings import get_mapping, list_mappings
+from desktop.services.conversion_mappings import get_saved_mapping, list_mappings
 from desktop.services.conversion_presets import PRESETS
+from desktop.services.conversion_values import DATE_ORDERS
 from desktop.views.tasks import run_with_progress
 
 
@@ -49,6 +50,7 @@ class ConversionImportDialog(QDialog):
         self.preview: ConversionPreview | None = None
         self.result: Any = None
         self.mapping: dict[str, str] | None = None
+        self.date_order: str | None = None  # the mapping's
         self.setWindowTitle("Import orders")
         self.resize(900, 620)
 
@@ -59,8 +61,8 @@ class ConversionImportDialog(QDialog):
         self.format.addItem("Detect the format", ("detect", None))
         for preset in PRESETS:
             self.format.addItem(f"{preset.capitalize()} export", ("preset", preset))
-        for name in list_mappings(db):
-            self.format.addItem(f"Saved mapping: {name}", ("mapping", name))
+        for saved in list_mappings(db):
+            self.format.addItem(f"Saved mapping: {saved.name}", ("mapping", saved.name))
         self.map_button = QPushButton("Map columns…")
         top.addWidget(self.file_label, 1)
         top.addWidget(self.format)
@@ -102,14 +104,16 @@ class ConversionImportDialog(QDialog):
 
     def _format_changed(self) -> None:
         kind, value = self.format.currentData()
-        self.mapping = get_mapping(self.db, value) if kind == "mapping" else None
+        saved = get_saved_mapping(self.db, value) if kind == "mapping" else None
+        self.mapping = saved.as_dict() if saved else None
+        self.date_order = saved.date_order if saved else None
         if self.path is not None:
             self.run_preview()
 
     def _options(self) -> dict[str, Any]:
         kind, value = self.format.currentData()
         if self.mapping is not None:
-            return {"mapping": self.mapping}
+            return {"mapping": self.mapping, "date_order": self.date_order}
         return {"preset": value} if kind == "preset" else {}
 
     def edit_mapping(self) -> None:
@@ -117,9 +121,10 @@ class ConversionImportDialog(QDialog):
             return
         from desktop.views.column_mapping_dialog import ColumnMappingDialog
 
-        dialog = ColumnMappingDialog(self.db, self.path, self.mapping, self)
+        dialog = ColumnMappingDialog(self.db, self.path, self.mapping, self, self.date_order)
         if dialog.exec():
             self.mapping = dialog.mapping()
+            self.date_order = dialog.date_order()
             if dialog.saved_name:
                 self.format.addItem(f"Saved mapping: {dialog.saved_name}", ("mapping", dialog.saved_name))
             self.run_preview()
@@ -146,12 +151,25 @@ class ConversionImportDialog(QDialog):
     def show_preview(self, preview: ConversionPreview) -> None:
         self.preview = preview
         s = preview.summary
+        self.map_button.setDefault(s.preset == "unknown")
+        if s.preset == "unknown" and not s.columns:  # no preset fits the header, and no saved mapping either
+            self.summary.setText(
+                "<b>These columns are not a Shopify, WooCommerce, Stripe or generic orders file.</b> Tell Affiliate "
+                "Desk which column holds what with <b>Map columns…</b> (save the mapping, and next month's file "
+                "is read with it by itself), or choose the format above if you know it."
+            )
+            self.tabs.clear()
+            problems = [(p.line, p.column, p.message) for p in preview.problems]
+            self.tabs.addTab(_table(("Line", "Column", "Problem"), problems), "Problems")
+            self.import_button.setEnabled(False)
+            return
         attribution = ", ".join(f"{n:,} {kind}" for kind, n in s.by_attribution) or "none"
         days = f"{s.first_day} to {s.last_day}" if s.first_day else "no dates"
+        dates = f" Dates: {DATE_ORDERS[s.date_order].split(' (')[0]}." if s.date_order != "ymd" else ""
         text = (
             f"<b>{s.orders:,} orders</b> in {s.rows:,} rows ({days}), {s.amount:,.2f} in total. "
             f"<b>{s.new:,} new, {s.updated:,} updated, {s.unchanged:,} unchanged.</b><br>"
-            f"Read as: {s.preset} — {s.preset_reason}. Amounts: {s.decimal_reason}.<br>"
+            f"Read as: {s.preset} — {s.preset_reason}. Amounts: {s.decimal_reason}.{dates}<br>"
             f"Attribution: {attribution}."
         )
         if s.unknown_coupons:
