@@ -136,18 +136,8 @@ def cmd_import_clicks(args: argparse.Namespace) -> int:
         result = import_clicks(db, args.file, dry_run=args.dry_run, progress=_progress_printer())
     finally:
         db.dispose()
-    verb = "would import" if result.dry_run else "imported"
-    if result.shape == "daily":
-        print(f"{result.file}: daily click counts, {_count(result.rows, 'row')} {verb}: {result.new:,} affiliate-days "
-              f"new, {result.updated:,} updated, {result.unchanged:,} unchanged.")  # fmt: skip
-    else:
-        print(f"{result.file}: {_count(result.rows, 'click')} {verb}: {result.new:,} new, "
-              f"{result.unchanged:,} already there.")  # fmt: skip
-        print(f"Orders attributed again: {_count(result.reattributed, 'order')} changed.")
-    if result.ignored_columns:
-        print(f"Columns not read: {', '.join(result.ignored_columns)}.")
-    if result.dry_run:
-        print("Dry run: nothing was changed.")
+    for line in result.lines():
+        print(line)
     if result.fraud is not None:
         print(describe_fraud_check(result.fraud, "clicks") + _fraud_hint(result.fraud))
     return EXIT_OK

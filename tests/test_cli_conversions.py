@@ -123,8 +123,8 @@ def test_import_clicks(database: Path, tmp_path: Path, capsys: pytest.CaptureFix
     assert "2 clicks would import: 2 new" in capsys.readouterr().out
     assert run("--db", str(database), "import", "clicks", str(path)) == 0
     out = capsys.readouterr().out
-    assert "clicks.csv: 2 clicks imported: 2 new, 0 already there." in out
-    assert "Orders attributed again: 0 orders changed." in out
+    assert "clicks.csv: 2 clicks imported: 2 new, 0 already there (2026-10-01)." in out
+    assert "Orders attributed again because of the new clicks: 0 orders changed." in out
     assert out.endswith("Fraud check of October 2026: nothing suspicious found.\n")
     daily = write_csv(tmp_path / "daily.csv", ["date", "affiliate_code", "clicks"], [["2026-10-01", "JANE", "40"]])
     assert run("--db", str(database), "import", "clicks", str(daily)) == 0

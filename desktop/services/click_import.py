@@ -29,6 +29,16 @@ Progress = Callable[[int, int, str], None]
 BATCH_ROWS = 5000
 CLICK_COLUMNS = ("clicked_at", "affiliate_code", "visitor_id", "ip", "landing_url", "referrer")
 DAILY_COLUMNS = ("date", "affiliate_code", "clicks")
+COLUMN_MEANINGS = {
+    "clicked_at": "time of the click",
+    "affiliate_code": "affiliate code",
+    "visitor_id": "visitor (matched to orders)",
+    "ip": "IP address (fraud checks)",
+    "landing_url": "landing page",
+    "referrer": "referring page",
+    "date": "day",
+    "clicks": "clicks that day",
+}
 WHOLE_NUMBER = re.compile(r"\d{1,3}(?:[,. \u00a0]\d{3})+|\d+")  # "1300", "1,300", "1.300"
 MAX_LENGTH = {"visitor_id": 100, "ip": 45, "landing_url": 1000, "referrer": 1000}
 
@@ -48,6 +58,28 @@ class ClickImportResult:
     batch_id: int | None  # None for a dry run
     dry_run: bool
     fraud: FraudCheck | None = None  # the fraud rules over the months imported (None: a dry run)
+    columns: tuple[tuple[str, str], ...] = ()  # (column in the file, what it is read as)
+
+    def lines(self) -> list[str]:
+        """What the import did (or would do), in a few sentences: the command line's and the window's words."""
+        verb = "would import" if self.dry_run else "imported"
+        days = f" ({self.first_day})" if self.first_day else ""
+        if self.first_day and self.last_day != self.first_day:
+            days = f" ({self.first_day} to {self.last_day})"
+        if self.shape == "daily":
+            told = [f"{self.file}: daily click counts, {_count(self.rows, 'row')} {verb}: {self.new:,} affiliate-days "
+                    f"new, {self.updated:,} updated, {self.unchanged:,} unchanged{days}."]  # fmt: skip
+        else:
+            again = "would be attributed again" if self.dry_run else "attributed again"
+            reattributed = _count(self.reattributed, "order")
+            told = [f"{self.file}: {_count(self.rows, 'click')} {verb}: {self.new:,} new, "
+                    f"{self.unchanged:,} already there{days}.",
+                    f"Orders {again} because of the new clicks: {reattributed} changed."]  # fmt: skip
+        if self.ignored_columns:
+            told.append(f"Columns not read: {', '.join(self.ignored_columns)}.")
+        if self.dry_run:
+            told.append("Dry run: nothing was changed.")
+        return told
 
 
 class _DryRun(Exception):
@@ -108,6 +140,7 @@ def import_clicks(
                     reattributed=reattributed,
                     batch_id=None if dry_run else batch.id,
                     dry_run=dry_run,
+                    columns=tuple((table.header[index], COLUMN_MEANINGS[name]) for name, index in at.items()),
                 )
                 if dry_run:
                     raise _DryRun(result)
@@ -257,3 +290,7 @@ def _import_daily(
         chunk = changed[first : first + BATCH_ROWS]
         conn.exec_driver_sql(sql, [(a, d.isoformat() if sqlite else d, c) for (a, d), c in chunk])
     return new, len(changed) - new, len(counts) - len(changed)
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number:,} {word}" if number == 1 else f"{number:,} {word}s"

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.db import Database
-from desktop.services.click_import import import_clicks
 from desktop.services.conversions_list import (
     ConversionDetail,
     ConversionFilter,
@@ -46,9 +45,9 @@ from desktop.views.conversion_table_model import (
     ConversionTableModel,
 )
 from desktop.views.page_parts import page_title
-from desktop.views.tasks import run_with_progress
 
 if TYPE_CHECKING:
+    from desktop.services.click_import import ClickImportResult
     from desktop.services.conversion_import import ConversionImportResult
     from desktop.services.fraud import FraudCheck
 
@@ -218,19 +217,13 @@ class ConversionsPage(QWidget):
                 return
             path = Path(chosen)
             settings.setValue("files/import_folder", str(path.parent))
-        db, target = self.db, path
+        from desktop.views.click_import_dialog import ClickImportDialog
 
-        def done(result: object) -> None:
-            QMessageBox.information(self, "Clicks imported", describe_click_result(result))
+        dialog = ClickImportDialog(self.db, path, self)
+        if dialog.exec() and dialog.result is not None:
             self.refresh()
             self.data_changed.emit()
-
-        def failed(exc: Exception) -> None:
-            QMessageBox.warning(self, "Clicks not imported", f"Nothing was imported.\n\n{exc}")
-
-        self.clicks_task = run_with_progress(
-            self, "Importing clicks…", lambda progress: import_clicks(db, target, progress=progress), done, failed
-        )
+            QMessageBox.information(self, "Clicks imported", describe_click_result(dialog.result))
 
 
 def imported_message(result: ConversionImportResult) -> str:
@@ -253,14 +246,9 @@ def fraud_paragraph(check: FraudCheck | None, what: str) -> str:
     return text + (" Review them on the Fraud page." if check.open_flags else "")
 
 
-def describe_click_result(result: object) -> str:
-    fields = getattr(result, "__dataclass_fields__", {})
-    parts = [
-        f"{name.replace('_', ' ')}: {getattr(result, name)}"
-        for name in fields
-        if isinstance(getattr(result, name), int)
-    ]
-    return "Clicks imported. " + ", ".join(parts) + fraud_paragraph(getattr(result, "fraud", None), "clicks")
+def describe_click_result(result: ClickImportResult) -> str:
+    """The message after a clicks import: what came in, what it changed, and what the fraud check found."""
+    return "\n".join(result.lines()) + fraud_paragraph(result.fraud, "clicks")
 
 
 def detail_html(detail: ConversionDetail) -> str:
