@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +199,38 @@ def test_a_preset_that_does_not_fit_the_file_names_the_missing_columns(db: Datab
     with pytest.raises(BadInput, match="unknown preset 'amazon'"):
         import_conversions(db, path, preset="amazon")
     assert preview_conversions(db, path, preset="generic").ok
+
+
+def test_shopify_referrals_in_note_attributes_and_tags(db: Database, tmp_path: Path) -> None:
+    """Affiliate apps leave the referral on the order: a note attribute, or a tag (FORMATS.md)."""
+    program(db, currency="USD", timezone="Europe/Berlin")
+    make_affiliates(db, {"JANE": ["JANE10"], "TOM": []})
+    with (DATA / "shopify_orders.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    notes, tags = header.index("Note Attributes"), header.index("Tags")
+    marked = {"#1002": (notes, "utm_source: instagram\naffiliate: TOM"), "#1005": (tags, "vip, ref:TOM"),
+              "#1006": (tags, "wholesale"), "#1008": (notes, "ref = TOM")}  # fmt: skip
+    seen: set[str] = set()
+    for row in rows[1:]:
+        if row[0] in marked and row[0] not in seen:  # the order's first row
+            column, text = marked[row[0]]
+            row[column] = text
+            seen.add(row[0])
+    path = tmp_path / "orders_export.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    summary = import_conversions(db, path).summary
+    assert ("Note Attributes", "affiliate_code (a note attribute affiliate, ref or referral)") in summary.columns
+    assert "Tags" not in summary.ignored_columns
+    stored = orders(db)
+    assert values(stored["#1002"], "affiliate", "attribution", "referral") == ("TOM", "referral", "TOM")
+    assert values(stored["#1005"], "affiliate", "attribution") == ("TOM", "referral")
+    assert values(stored["#1006"], "affiliate", "attribution") == (None, "organic")  # a tag, but no referral
+    # the coupon comes first (the program's coupon priority), the referral is kept beside it
+    assert values(stored["#1008"], "affiliate", "attribution", "referral") == ("JANE", "coupon", "TOM")
+    rows[1][notes] = "affiliate: NOBODY"  # #1001's first row
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(BadInput, match="orders_export.csv, line 2.*NOBODY"):
+        import_conversions(db, path)

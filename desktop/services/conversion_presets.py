@@ -61,7 +61,12 @@ SHOPIFY_COLUMNS = {
     "refunded_amount": "refunded_amount",
     "cancelled_at": "cancelled: rejected",
     "email": "customer_email",
+    "note_attributes": "affiliate_code (a note attribute affiliate, ref or referral)",
+    "tags": "affiliate_code (a tag affiliate:CODE or ref:CODE)",
 }
+# Keys under which shops' affiliate apps leave a referral code in a Shopify order's Note Attributes or Tags.
+SHOPIFY_REFERRAL_KEYS = frozenset({"affiliate", "affiliate_code", "aff", "ref", "ref_code", "referral",
+                                   "referral_code", "referrer", "partner"})  # fmt: skip
 SHOPIFY_REQUIRED = ("Name", "Created at", "Financial Status", "Lineitem quantity", "Lineitem price")
 WOOCOMMERCE_COLUMNS = {
     "order_id": "order_id",

@@ -8,10 +8,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from desktop.services.conversion_parse import OrderChecks, OrderRecord, ReadContext, Rows, product_name
 from desktop.services.conversion_presets import (
     SHOPIFY_COLUMNS,
+    SHOPIFY_REFERRAL_KEYS,
     STRIPE_COLUMNS,
     WOOCOMMERCE_COLUMNS,
     WOOCOMMERCE_LINE,
     header_positions,
+    normalise_header,
 )
 
 # Shopify's Financial Status -> (our status); a partial refund stays approved with its refunded amount.
@@ -121,6 +123,9 @@ class ShopifyReader(ShopReader):
         index = self.keys.get(key)
         return cells[index].strip() if index is not None else ""
 
+    def _referral(self, cells: list[str]) -> str | None:
+        return shopify_referral(self._cell(cells, "note_attributes"), self._cell(cells, "tags"))
+
     def _order(self, ctx: ReadContext, group: list[tuple[int, list[str]]], seen: set[str]) -> OrderRecord | None:
         checks = OrderChecks(ctx, self.names)
         start, first = group[0]
@@ -168,11 +173,24 @@ class ShopifyReader(ShopReader):
             amount=amount,
             refunded=checks.refund(start, status, amount, refunded),
             coupon=checks.text(start, "coupon_code", self._cell(first, "discount_code")),
-            referral=None,
+            referral=checks.text(start, "affiliate_code", self._referral(first) or ""),
             visitor=None,
             email=checks.text(start, "customer_email", self._cell(first, "email")),
             lines=lines,
         )
+
+
+def shopify_referral(note_attributes: str, tags: str) -> str | None:
+    """The referral code an affiliate app left on a Shopify order: a note attribute ("affiliate: JANE10", one
+    per line) or else a tag ("ref:JANE10", tags separated by commas), under one of SHOPIFY_REFERRAL_KEYS."""
+    for text, separator in ((note_attributes, "\n"), (tags, ",")):
+        for part in text.split(separator):
+            key, mark, value = part.partition(":")
+            if not mark:
+                key, mark, value = part.partition("=")
+            if mark and value.strip() and normalise_header(key) in SHOPIFY_REFERRAL_KEYS:
+                return value.strip()
+    return None
 
 
 def _packed(text: str) -> dict[str, str]:
