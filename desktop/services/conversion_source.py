@@ -73,7 +73,8 @@ def choose_reader(header: Sequence[str], preset: str | None, mapping: Mapping[st
         detected = detect_preset(header)
         if detected is None:
             problem = ("cannot tell which export this is: the header has none of the generic, Shopify, WooCommerce "
-                       "or Stripe columns; choose a preset or map the columns")  # fmt: skip
+                       "or Stripe columns, and no saved column mapping fits it; choose a preset, or map its columns "
+                       "once (Map columns… in the import window) and save the mapping")  # fmt: skip
             return ReaderChoice(None, PresetChoice("unknown", ""), (), (problem,))
         choice = detected
     elif preset not in PRESETS:
