@@ -65,7 +65,7 @@ def test_the_date_order_is_proposed_when_the_values_show_it(qtbot, db: Database,
     assert dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
 
 
-def test_a_saved_mapping_is_offered_and_read_by_itself(qtbot, db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_saved_mapping_is_offered_and_read_by_itself(qtbot, db: Database, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     make_application()
     program(db, timezone="UTC")
     make_affiliates(db, {"JANE": []})
@@ -80,6 +80,15 @@ def test_a_saved_mapping_is_offered_and_read_by_itself(qtbot, db: Database, tmp_
     text = dialog.summary.text()
     assert "the saved mapping 'Till', whose columns are all in this file" in text
     assert "Dates: day/month/year." in text and "2 new" in text
+    opened: list[tuple[dict[str, str], str | None]] = []
+
+    def look(mapping_dialog: ColumnMappingDialog) -> int:  # Map columns… starts from the mapping that fitted
+        opened.append((mapping_dialog.mapping(), mapping_dialog.date_order()))
+        return 0
+
+    monkeypatch.setattr(ColumnMappingDialog, "exec", look)
+    dialog.map_button.click()
+    assert opened == [(mapping, "dmy")]
     dialog.format.setCurrentIndex(dialog.format.findText("Saved mapping: Till"))  # or chosen by name
     qtbot.waitUntil(lambda: dialog.import_button.isEnabled() and "mapped columns" in dialog.summary.text(),
                     timeout=10_000)  # fmt: skip

@@ -121,7 +121,12 @@ class ConversionImportDialog(QDialog):
             return
         from desktop.views.column_mapping_dialog import ColumnMappingDialog
 
-        dialog = ColumnMappingDialog(self.db, self.path, self.mapping, self, self.date_order)
+        mapping, date_order = self.mapping, self.date_order
+        found = self.preview.summary if self.preview is not None else None
+        if mapping is None and found is not None and found.preset == "mapping":  # a saved mapping fitted the file
+            mapping = {field: column for column, field in found.columns}
+            date_order = found.date_order
+        dialog = ColumnMappingDialog(self.db, self.path, mapping, self, date_order)
         if dialog.exec():
             self.mapping = dialog.mapping()
             self.date_order = dialog.date_order()
