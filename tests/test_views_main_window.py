@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import locale
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,18 @@ def test_qt_calls_keep_none_alive(qapp) -> None:  # type: ignore[no-untyped-def]
     for _ in range(5000):
         holder.setObjectName("x")
     assert sys.getrefcount(None) >= before - 10
+
+
+def test_the_window_writes_dates_in_english_whatever_the_desktop_locale() -> None:
+    """Qt adopts the desktop's C locale; month names from strftime would then follow it (German: "Oktober")."""
+    from datetime import date
+
+    make_application()
+    before = locale.setlocale(locale.LC_ALL)
+    locale.setlocale(locale.LC_ALL, "C.UTF-8")  # what Qt's setlocale(LC_ALL, "") does on this machine
+    try:
+        make_application()
+        assert locale.setlocale(locale.LC_TIME) == "C" and locale.setlocale(locale.LC_NUMERIC) == "C"
+        assert f"{date(2026, 10, 3):%d %B %Y}" == "03 October 2026"
+    finally:
+        locale.setlocale(locale.LC_ALL, before)

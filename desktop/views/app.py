@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import locale
 import sys
 
 from PySide6.QtCore import QTimer
@@ -16,6 +17,12 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv if argv is not None else sys.argv[:1])
+    # Qt sets the C library's locale from the desktop's (setlocale(LC_ALL, "")). The application speaks English,
+    # and its services write month names with strftime and read numbers with C parsers: on a German desktop the
+    # window would say "3 Oktober 2026" where the command line says "3 October 2026". Qt's own widgets use
+    # QLocale and are not affected.
+    for category in (locale.LC_TIME, locale.LC_NUMERIC):
+        locale.setlocale(category, "C")
     app.setOrganizationName("Affiliate Desk")
     app.setApplicationName("affiliate-desk")
     app.setApplicationDisplayName("Affiliate Desk")
