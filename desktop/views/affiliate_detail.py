@@ -10,8 +10,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QMessageBox,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -24,19 +22,7 @@ from desktop.services.errors import ServiceError
 from desktop.services.recruiting import get_onboarding
 from desktop.views.affiliate_performance import AffiliatePerformanceTab
 from desktop.views.feedback_panel import FeedbackPanel
-
-
-def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> QTableWidget:
-    table = QTableWidget(len(rows), len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(value))
-    table.horizontalHeader().setStretchLastSection(True)
-    table.resizeColumnsToContents()
-    return table
+from desktop.views.page_parts import table_of
 
 
 class AffiliateDetailDialog(QDialog):
@@ -71,7 +57,7 @@ class AffiliateDetailDialog(QDialog):
         self.profile = QTextBrowser()
         self.profile.setHtml(self._profile_html(detail))
         self.tabs.addTab(self.profile, "Profile")
-        self.socials_table = _table(
+        self.socials_table = table_of(
             ("Platform", "Handle", "URL", "Followers", "Engagement"),
             [
                 (
@@ -85,12 +71,12 @@ class AffiliateDetailDialog(QDialog):
             ],
         )
         self.tabs.addTab(self.socials_table, f"Social profiles ({len(detail.socials)})")
-        self.notes_table = _table(
+        self.notes_table = table_of(
             ("Written", "By", "Note"),
             [(n.written_at.strftime("%Y-%m-%d %H:%M"), n.author, n.text) for n in detail.notes],
         )
         self.tabs.addTab(self.notes_table, f"Notes ({len(detail.notes)})")
-        self.history_table = _table(
+        self.history_table = table_of(
             ("When", "From", "To", "By", "Why"),
             [
                 (

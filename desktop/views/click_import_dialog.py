@@ -6,18 +6,19 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.db import Database
 from desktop.services.click_import import ClickImportResult, import_clicks
 from desktop.services.errors import BadInput
-from desktop.views.conversion_import_dialog import _table
+from desktop.views.import_parts import ImportDialog
+from desktop.views.page_parts import table_of
 from desktop.views.tasks import run_with_progress
 
 SHAPES = {"clicks": "a click log, one row per click", "daily": "daily click counts per affiliate"}
 
 
-class ClickImportDialog(QDialog):
+class ClickImportDialog(ImportDialog):
     """Reads the file as a dry run when opened; Import writes it. Both run off the GUI thread and can be cancelled."""
 
     def __init__(self, db: Database, path: Path, parent: QWidget | None = None):
@@ -30,19 +31,7 @@ class ClickImportDialog(QDialog):
         self.setWindowTitle("Import clicks")
         self.resize(820, 520)
         self.file_label = QLabel(str(path))
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
-        self.tabs = QTabWidget()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.import_button.setEnabled(False)
-        self.import_button.clicked.connect(self.run_import)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.file_label)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.buttons)
+        self._build(self.file_label)
         self.run_preview()
 
     def run_preview(self) -> None:
@@ -65,7 +54,7 @@ class ClickImportDialog(QDialog):
             + "<br>Nothing is saved until you click <b>Import</b>."
         )  # fmt: skip
         self.tabs.clear()
-        self.tabs.addTab(_table(("Column in the file", "Read as"), list(preview.columns)), "Recognised columns")
+        self.tabs.addTab(table_of(("Column in the file", "Read as"), list(preview.columns)), "Recognised columns")
         self.import_button.setEnabled(preview.rows > 0)
 
     def _failed(self, exc: Exception) -> None:
@@ -76,10 +65,7 @@ class ClickImportDialog(QDialog):
                 f"<b style='color:#b3261e'>{len(self.problems):,} problem(s): fix the file and try again.</b> "
                 "Nothing is imported while any row is wrong."
             )
-            rows = [(getattr(p, "line", ""), getattr(p, "column", "") or "", getattr(p, "message", str(p)))
-                    for p in self.problems]  # fmt: skip
-            self.problems_table = _table(("Line", "Column", "Problem"), rows)
-            self.tabs.addTab(self.problems_table, f"Problems ({len(self.problems):,})")
+            self.add_problems_tab(self.problems)
         else:
             self.summary.setText(f"<b style='color:#b3261e'>Cannot read this file.</b> {escape(str(exc))}")
 

@@ -8,16 +8,10 @@ from typing import Any
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -26,23 +20,12 @@ from desktop.services.conversion_import import ConversionPreview, import_convers
 from desktop.services.conversion_mappings import get_saved_mapping, list_mappings
 from desktop.services.conversion_presets import PRESETS
 from desktop.services.conversion_values import DATE_ORDERS
+from desktop.views.import_parts import ImportDialog
+from desktop.views.page_parts import table_of
 from desktop.views.tasks import run_with_progress
 
 
-def _table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> QTableWidget:
-    table = QTableWidget(len(rows), len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
-    table.horizontalHeader().setStretchLastSection(True)
-    table.resizeColumnsToContents()
-    return table
-
-
-class ConversionImportDialog(QDialog):
+class ConversionImportDialog(ImportDialog):
     def __init__(self, db: Database, path: Path | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.db = db
@@ -69,20 +52,7 @@ class ConversionImportDialog(QDialog):
         top.addWidget(self.map_button)
         top.addWidget(self.choose_button)
 
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
-        self.tabs = QTabWidget()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.import_button.setEnabled(False)
-        self.import_button.clicked.connect(self.run_import)
-        self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.buttons)
+        self._build(top)
         self.choose_button.clicked.connect(self.choose_file)
         self.format.currentIndexChanged.connect(self._format_changed)
         self.map_button.clicked.connect(self.edit_mapping)
@@ -164,8 +134,7 @@ class ConversionImportDialog(QDialog):
                 "is read with it by itself), or choose the format above if you know it."
             )
             self.tabs.clear()
-            problems = [(p.line, p.column, p.message) for p in preview.problems]
-            self.tabs.addTab(_table(("Line", "Column", "Problem"), problems), "Problems")
+            self.add_problems_tab(preview.problems)
             self.import_button.setEnabled(False)
             return
         attribution = ", ".join(f"{n:,} {kind}" for kind, n in s.by_attribution) or "none"
@@ -189,13 +158,10 @@ class ConversionImportDialog(QDialog):
         self.summary.setText(text)
         self.tabs.clear()
         if preview.problems:
-            self.problems_table = _table(
-                ("Line", "Column", "Problem"), [(p.line, p.column, p.message) for p in preview.problems]
-            )
-            self.tabs.addTab(self.problems_table, f"Problems ({preview.problem_count:,})")
-        self.tabs.addTab(_table(("Column in the file", "Read as"), list(s.columns)), "Recognised columns")
+            self.add_problems_tab(preview.problems, preview.problem_count)
+        self.tabs.addTab(table_of(("Column in the file", "Read as"), list(s.columns)), "Recognised columns")
         self.tabs.addTab(
-            _table(
+            table_of(
                 ("Line", "Order", "Date", "Status", "Amount", "Affiliate", "Attribution", "Change"),
                 [
                     (

@@ -1,8 +1,11 @@
-"""Small building blocks shared by the pages: titles, KPI cards, field error labels."""
+"""Small building blocks shared by the pages: titles, KPI cards, field error labels, read-only tables."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 
 def page_title(text: str, subtitle: str = "") -> QWidget:
@@ -70,3 +73,17 @@ def add_form_field(form: QFormLayout, label: str, widget: QWidget, hint: str = "
     box.addWidget(error)
     form.addRow(label, cell)
     return error
+
+
+def table_of(headers: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> QTableWidget:
+    """A read-only table of these rows (None shown as empty), sized to its contents."""
+    table = QTableWidget(len(rows), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+    table.horizontalHeader().setStretchLastSection(True)
+    table.resizeColumnsToContents()
+    return table
