@@ -124,6 +124,10 @@ def test_import_dialog_imports_a_good_file(qtbot, db: Database, shop: Path) -> N
     dialog.show()
     qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
     assert "3 new" in dialog.summary.text()
+    columns = dialog.tabs.widget(dialog.tabs.count() - 2)  # "Recognised columns", in words
+    shown = {columns.item(r, 0).text(): columns.item(r, 1).text() for r in range(columns.rowCount())}
+    assert shown["order_id"] == "Order number" and shown["affiliate_code"] == "Affiliate (referral) code"
+    assert shown["amount"] == "Line amount after discounts, without shipping and tax"
     with qtbot.waitSignal(dialog.accepted, timeout=10_000):
         dialog.import_button.click()
     assert count_conversions(db, ConversionFilter()) == 3

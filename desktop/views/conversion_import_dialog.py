@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from desktop.db import Database
 from desktop.services.conversion_import import ConversionPreview, import_conversions, preview_conversions
 from desktop.services.conversion_mappings import get_saved_mapping, list_mappings
-from desktop.services.conversion_presets import PRESETS
+from desktop.services.conversion_presets import FIELDS, PRESETS
 from desktop.services.conversion_values import DATE_ORDERS
 from desktop.views.import_parts import ImportDialog
 from desktop.views.page_parts import table_of
@@ -159,7 +159,8 @@ class ConversionImportDialog(ImportDialog):
         self.tabs.clear()
         if preview.problems:
             self.add_problems_tab(preview.problems, preview.problem_count)
-        self.tabs.addTab(table_of(("Column in the file", "Read as"), list(s.columns)), "Recognised columns")
+        columns = [(column, readable_meaning(meaning)) for column, meaning in s.columns]
+        self.tabs.addTab(table_of(("Column in the file", "Read as"), columns), "Recognised columns")
         self.tabs.addTab(
             table_of(
                 ("Line", "Order", "Date", "Status", "Amount", "Affiliate", "Attribution", "Change"),
@@ -206,3 +207,13 @@ class ConversionImportDialog(ImportDialog):
             failed,
         )
         self.task.cancelled.connect(cancelled)
+
+
+def readable_meaning(meaning: str) -> str:
+    """What a column is read as, in words: "customer_email" -> "Customer email", "affiliate_code (a tag …)" ->
+    "Affiliate (referral) code (a tag …)"; the shops' own notes ("line discount") as they are."""
+    field, _, rest = meaning.partition(" ")
+    if field not in FIELDS:
+        return meaning
+    label = FIELDS[field].split(" (required")[0].split(" (default")[0]
+    return f"{label} {rest}" if rest else label
