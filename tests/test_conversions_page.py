@@ -54,6 +54,24 @@ def test_keyset_pages_walk_every_order_once(db: Database, shop: Path, tmp_path: 
     assert dates == sorted(dates, reverse=True)
 
 
+def test_the_affiliate_filter_takes_a_code_or_part_of_a_name(any_db: Database, tmp_path: Path) -> None:
+    create_affiliate(any_db, AffiliateInput(code="JANE10", name="Jane Brooks", coupon_codes=("JANE10",)))
+    create_affiliate(any_db, AffiliateInput(code="OMAR7", name="Omar Said"))
+    create_affiliate(any_db, AffiliateInput(code="JANE", name="Jane Doe"))
+    path = tmp_path / "orders.csv"
+    path.write_text(GOOD + "A-4,2026-10-05T12:00:00,20.00,SOCK-3,JANE,,d@example.com,approved\n", encoding="utf-8")
+    import_conversions(any_db, path)
+
+    def orders_of(text: str) -> list[str]:
+        return sorted(row.order_id for row in list_conversions(any_db, ConversionFilter(affiliate_code=text)))
+
+    assert orders_of("jane") == ["A-4"]  # a code: that affiliate only, not JANE10
+    assert orders_of("jane1") == ["A-1"]  # the start of a code
+    assert orders_of("BROOK") == ["A-1"] and orders_of("jane ") == ["A-4"]  # part of a name; spaces around
+    assert orders_of("ne") == ["A-1", "A-4"] and orders_of("r") == []  # one letter: a code, or nothing
+    assert orders_of("50%_") == [] and count_conversions(any_db, ConversionFilter(affiliate_code="nobody")) == 0
+
+
 def test_page_filters_and_explains_attribution(qtbot, db: Database, shop: Path) -> None:  # type: ignore[no-untyped-def]
     make_application()
     import_conversions(db, shop)

@@ -22,7 +22,7 @@ from desktop.models import (
 @dataclass(frozen=True)
 class ConversionFilter:
     period: str | None = None  # YYYY-MM
-    affiliate_code: str | None = None
+    affiliate_code: str | None = None  # an affiliate's code; else part of their code or name
     status: str | None = None
     type: str | None = None
     attributed: bool | None = None  # True: to an affiliate; False: organic
@@ -104,14 +104,29 @@ def _period_bounds(period: str) -> tuple[date, date]:
     return start, end
 
 
+LOOSE_FROM = 2  # characters: one letter is in most names, and counting all their orders takes a moment
+
+
+def _affiliates_meant(text: str) -> Select:
+    """The affiliate whose code this is; else (two characters or more) those whose code starts with it or whose
+    name contains it."""
+    exact = func.upper(Affiliate.code) == text.upper()
+    if len(text) < LOOSE_FROM:
+        return select(Affiliate.id).where(exact)
+    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # ilike: lower() on both sides on SQLite (ASCII letters), ILIKE on PostgreSQL
+    loose = or_(Affiliate.code.ilike(f"{pattern}%", escape="\\"), Affiliate.name.ilike(f"%{pattern}%", escape="\\"))
+    has_exact = select(Affiliate.id).where(exact).exists()
+    return select(Affiliate.id).where(or_(exact, and_(~has_exact, loose)))
+
+
 def _filtered(flt: ConversionFilter, query: Select) -> Select:
     conditions = []
     if flt.period:
         start, end = _period_bounds(flt.period)
         conditions += [Conversion.local_date >= start, Conversion.local_date < end]
-    if flt.affiliate_code:
-        code_id = select(Affiliate.id).where(func.upper(Affiliate.code) == flt.affiliate_code.strip().upper())
-        conditions.append(Conversion.affiliate_id.in_(code_id.scalar_subquery()))
+    if flt.affiliate_code and flt.affiliate_code.strip():
+        conditions.append(Conversion.affiliate_id.in_(_affiliates_meant(flt.affiliate_code.strip())))
     if flt.status:
         conditions.append(Conversion.status == flt.status)
     if flt.type:

@@ -76,8 +76,8 @@ class ConversionsPage(QWidget):
         self.period = QComboBox()
         self.period.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # filled later: "All months"
         self.affiliate = QLineEdit()
-        self.affiliate.setPlaceholderText("Affiliate code")
-        self.affiliate.setMaximumWidth(140)
+        self.affiliate.setPlaceholderText("Affiliate code or name")
+        self.affiliate.setMaximumWidth(180)
         self.status = QComboBox()
         self.status.addItem("Any status", None)
         for status in STATUSES:
