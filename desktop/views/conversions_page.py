@@ -77,7 +77,7 @@ class ConversionsPage(QWidget):
         self.period.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # filled later: "All months"
         self.affiliate = QLineEdit()
         self.affiliate.setPlaceholderText("Affiliate code or name")
-        self.affiliate.setMaximumWidth(180)
+        self.affiliate.setMinimumWidth(self.affiliate.fontMetrics().horizontalAdvance("Affiliate code or name") + 24)
         self.status = QComboBox()
         self.status.addItem("Any status", None)
         for status in STATUSES:
