@@ -81,26 +81,28 @@ def conversion_summary_lines(
     summary: ConversionSummary, *, dry_run: bool, mapping_name: str | None = None
 ) -> list[str]:
     """What the import did (or would do), in a few lines for the terminal."""
+    from desktop.services.fraud_rules import plural  # late, like the commands' imports: not on the start-up path
+
     verb = "would import" if dry_run else "imported"
     reasons = dict(summary.by_attribution)
     lines = [
         f"{summary.file}: read with {_shape(summary, mapping_name)}.",
-        f"{_count(summary.orders, 'order')} from {_count(summary.rows, 'row')} {verb}: {summary.new:,} new, "
+        f"{plural(summary.orders, 'order')} from {plural(summary.rows, 'row')} {verb}: {summary.new:,} new, "
         f"{summary.updated:,} updated, {summary.unchanged:,} unchanged.",
         f"Attribution: {reasons.get('coupon', 0):,} by coupon, {reasons.get('referral', 0):,} by referral code, "
         f"{reasons.get('click', 0):,} by click, {summary.organic:,} organic.",
     ]
     if summary.status_changes:
-        lines.append(f"Status or refund changed on {_count(summary.status_changes, 'order')} (kept in their history).")
+        lines.append(f"Status or refund changed on {plural(summary.status_changes, 'order')} (kept in their history).")
     if summary.paid_orders_changed:
-        paid = _count(summary.paid_orders_changed, "changed order")
+        paid = plural(summary.paid_orders_changed, "changed order")
         lines.append(f"{paid} on a paid sheet: only status and refund were taken.")
     if summary.unknown_coupons:
         shown = ", ".join(f"{code} ({count:,})" for code, count in summary.unknown_coupons[:10])
         more = f" and {len(summary.unknown_coupons) - 10:,} more" if len(summary.unknown_coupons) > 10 else ""
         lines.append(f"Unknown coupons (no affiliate's): {shown}{more}.")
     for why, rows in summary.skipped:
-        lines.append(f"Skipped {_count(rows, 'row')}: {why}.")
+        lines.append(f"Skipped {plural(rows, 'row')}: {why}.")
     if summary.ignored_columns:
         lines.append(f"Columns not read: {', '.join(summary.ignored_columns)}.")
     separator = "a dot" if summary.decimal_separator == "." else "a comma"
@@ -120,10 +122,6 @@ def _shape(summary: ConversionSummary, mapping_name: str | None) -> str:
     if mapping_name:
         return f"the saved mapping '{mapping_name}' ({summary.preset_reason})"
     return summary.preset_reason  # found by the import: it names the mapping itself
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number:,} {word}" if number == 1 else f"{number:,} {word}s"
 
 
 def cmd_import_clicks(args: argparse.Namespace) -> int:

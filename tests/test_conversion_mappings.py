@@ -15,7 +15,6 @@ from desktop.models import ColumnMapping
 from desktop.services.conversion_import import import_conversions
 from desktop.services.conversion_mappings import (
     delete_mapping,
-    get_mapping,
     get_saved_mapping,
     guess_date_order,
     list_mappings,
@@ -39,7 +38,7 @@ def test_mappings_are_saved_listed_and_used(db: Database, tmp_path: Path) -> Non
                               "affiliate_code": "Ref"})  # fmt: skip
     save_mapping(db, "Bandcamp", {"order_id": "item id"})
     assert [m.name for m in list_mappings(db)] == ["Bandcamp", "Etsy"]
-    mapping = get_mapping(db, "Etsy")
+    mapping = get_saved_mapping(db, "Etsy").as_dict()
     assert mapping["affiliate_code"] == "Ref" and "customer_email" not in mapping
     path = write_csv(tmp_path / "etsy.csv", ["Order ID", "Sale Date", "Order Value", "Ref"],
                      [["E1", "10/03/2026", "12.00", "JANE"]])  # fmt: skip
@@ -50,7 +49,7 @@ def test_mappings_are_saved_listed_and_used(db: Database, tmp_path: Path) -> Non
     assert orders(db)["E1"]["affiliate"] == "JANE"
     assert delete_mapping(db, "Bandcamp") and not delete_mapping(db, "Bandcamp")
     with pytest.raises(BadInput, match="no saved column mapping named 'Bandcamp'"):
-        get_mapping(db, "Bandcamp")
+        get_saved_mapping(db, "Bandcamp").as_dict()
 
 
 def test_a_bad_mapping_is_refused_field_by_field(db: Database) -> None:

@@ -22,6 +22,7 @@ from desktop.services.conversion_store import local_now, start_batch
 from desktop.services.conversion_values import LocalClock
 from desktop.services.errors import BadInput
 from desktop.services.fraud import FraudCheck, check_after_import
+from desktop.services.fraud_rules import plural
 from desktop.services.program_settings import get_program
 from desktop.services.tabular import Problem, TableError, open_table
 
@@ -67,12 +68,12 @@ class ClickImportResult:
         if self.first_day and self.last_day != self.first_day:
             days = f" ({self.first_day} to {self.last_day})"
         if self.shape == "daily":
-            told = [f"{self.file}: daily click counts, {_count(self.rows, 'row')} {verb}: {self.new:,} affiliate-days "
+            told = [f"{self.file}: daily click counts, {plural(self.rows, 'row')} {verb}: {self.new:,} affiliate-days "
                     f"new, {self.updated:,} updated, {self.unchanged:,} unchanged{days}."]  # fmt: skip
         else:
             again = "would be attributed again" if self.dry_run else "attributed again"
-            reattributed = _count(self.reattributed, "order")
-            told = [f"{self.file}: {_count(self.rows, 'click')} {verb}: {self.new:,} new, "
+            reattributed = plural(self.reattributed, "order")
+            told = [f"{self.file}: {plural(self.rows, 'click')} {verb}: {self.new:,} new, "
                     f"{self.unchanged:,} already there{days}.",
                     f"Orders {again} because of the new clicks: {reattributed} changed."]  # fmt: skip
         if self.ignored_columns:
@@ -290,7 +291,3 @@ def _import_daily(
         chunk = changed[first : first + BATCH_ROWS]
         conn.exec_driver_sql(sql, [(a, d.isoformat() if sqlite else d, c) for (a, d), c in chunk])
     return new, len(changed) - new, len(counts) - len(changed)
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number:,} {word}" if number == 1 else f"{number:,} {word}s"

@@ -29,7 +29,7 @@ from desktop.services.bulk_writer import WriterProcess
 from desktop.services.conversion_columns import OrderBatch
 from desktop.services.conversion_mappings import fitting_mapping
 from desktop.services.conversion_parse import OrderRecord, ReadContext, Rows
-from desktop.services.conversion_presets import PresetChoice, detect_preset
+from desktop.services.conversion_presets import PresetChoice
 from desktop.services.conversion_source import (
     CountedRows,
     CsvRows,
@@ -294,14 +294,14 @@ class _Run:
     def _choose_reader(self, header: Sequence[str]) -> ReaderChoice:
         """The preset or mapping asked for; else the export the header looks like; else the saved mapping that
         fits it (made for this shop's files in an earlier import)."""
-        if self.preset is None and self.mapping is None and detect_preset(header) is None:
+        chosen = choose_reader(header, self.preset, self.mapping)
+        if chosen.choice.name == "unknown":  # neither asked for nor recognised
             saved = fitting_mapping(self.db, header)
             if saved is not None:
-                chosen = choose_reader(header, None, saved.as_dict())
                 self.date_order = saved.date_order
                 reason = f"the saved mapping '{saved.name}', whose columns are all in this file"
-                return replace(chosen, choice=PresetChoice("mapping", reason))
-        return choose_reader(header, self.preset, self.mapping)
+                return replace(choose_reader(header, None, saved.as_dict()), choice=PresetChoice("mapping", reason))
+        return chosen
 
     def _pass(
         self, table: Table | CsvRows, reader: OrderReader, rows: CountedRows, estimate: int, *, write: bool

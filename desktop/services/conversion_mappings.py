@@ -80,11 +80,6 @@ def list_mappings(db: Database) -> tuple[SavedMapping, ...]:
         return tuple(_saved(row) for row in rows)
 
 
-def get_mapping(db: Database, name: str) -> dict[str, str]:
-    """The columns of the mapping saved under this name; BadInput when there is none."""
-    return get_saved_mapping(db, name).as_dict()
-
-
 def get_saved_mapping(db: Database, name: str) -> SavedMapping:
     """The mapping saved under this name; BadInput when there is none."""
     with db.read() as session:

@@ -31,7 +31,7 @@ class ClickImportDialog(ImportDialog):
         self.setWindowTitle("Import clicks")
         self.resize(820, 520)
         self.file_label = QLabel(str(path))
-        self._build(self.file_label)
+        self._build(self.file_label, self.run_import)
         self.run_preview()
 
     def run_preview(self) -> None:

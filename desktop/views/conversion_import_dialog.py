@@ -52,7 +52,7 @@ class ConversionImportDialog(ImportDialog):
         top.addWidget(self.map_button)
         top.addWidget(self.choose_button)
 
-        self._build(top)
+        self._build(top, self.run_import)
         self.choose_button.clicked.connect(self.choose_file)
         self.format.currentIndexChanged.connect(self._format_changed)
         self.map_button.clicked.connect(self.edit_mapping)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLayout, QTabWidget, QVBoxLayout, QWidget
@@ -13,17 +13,17 @@ from desktop.views.page_parts import table_of
 class ImportDialog(QDialog):
     """The frame of an import window: `top` (the file and its options), the summary, the tabs, the buttons.
 
-    Import stays off until a preview says the file can be imported; it calls run_import().
+    Import stays off until a preview says the file can be imported; then it calls `on_import`.
     """
 
-    def _build(self, top: QLayout | QWidget) -> None:
+    def _build(self, top: QLayout | QWidget, on_import: Callable[[], None]) -> None:
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.tabs = QTabWidget()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setEnabled(False)
-        self.import_button.clicked.connect(self.run_import)
+        self.import_button.clicked.connect(on_import)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         if isinstance(top, QLayout):
@@ -41,6 +41,3 @@ class ImportDialog(QDialog):
         self.problems_table = table_of(("Line", "Column", "Problem"), rows)
         total = len(problems) if count is None else count
         self.tabs.addTab(self.problems_table, f"Problems ({total:,})")
-
-    def run_import(self) -> None:
-        raise NotImplementedError
