@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from desktop.db import Database
 from desktop.services.affiliates import AffiliateInput, create_affiliate
 from desktop.services.conversion_import import import_conversions
 from desktop.services.conversions_list import ConversionFilter, count_conversions, list_conversions, page_key
+from desktop.services.plans import PlanInput, create_plan
 from desktop.views.app import make_application
 from desktop.views.conversion_import_dialog import ConversionImportDialog
 from desktop.views.conversions_page import ConversionsPage
@@ -88,7 +90,11 @@ def test_page_filters_and_explains_attribution(qtbot, db: Database, shop: Path) 
     page.table.selectRow(0)
     text = page.detail.toPlainText()
     assert "A-1" in text and "coupon" in text.lower() and "JANE10" in text
-    assert "Not on a payout sheet yet" in text
+    assert "Not on a payout sheet yet" in text and "no commission plan yet" in text
+    create_plan(db, PlanInput("Standard", sale_rate=Decimal("0.10")))
+    page.refresh()  # as coming back to the page after making the plan
+    text = page.detail.toPlainText()
+    assert "Estimated: 12.00 USD" in text and "line 1: 12.00" in text and "10 % of 120.00" in text
 
 
 def test_every_column_shows_its_values_in_a_window_of_ordinary_size(qtbot, db: Database, shop: Path) -> None:  # type: ignore[no-untyped-def]

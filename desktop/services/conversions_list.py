@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
@@ -17,6 +18,7 @@ from desktop.models import (
     ConversionStatusChange,
     PayoutSheet,
 )
+from desktop.money import ZERO, format_money
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ class ConversionDetail:
     history: tuple[StatusView, ...]
     commissions: tuple[CommissionView, ...]
     commission_note: str
+    # No sheet holds the order yet: what the plan gives it as things stand (sheet_state "estimate"), and the sum.
+    estimate: tuple[CommissionView, ...] = ()
+    estimate_total: Decimal | None = None
 
 
 def _period_bounds(period: str) -> tuple[date, date]:
@@ -212,7 +217,8 @@ def conversion_periods(db: Database) -> list[str]:
     return periods
 
 
-def get_conversion(db: Database, conversion_id: int) -> ConversionDetail:
+def get_conversion(db: Database, conversion_id: int, *, today: date | None = None) -> ConversionDetail:
+    """One order's full story; `today` (the program's, by default) decides whether its hold has passed."""
     with db.read() as session:
         row = session.execute(_row_query().where(Conversion.id == conversion_id)).first()
         if row is None:
@@ -220,7 +226,9 @@ def get_conversion(db: Database, conversion_id: int) -> ConversionDetail:
         conv = session.execute(
             select(
                 Conversion.affiliate_id,
+                Conversion.order_id,
                 Conversion.status,
+                Conversion.currency,
                 Conversion.local_date,
                 Conversion.attribution_detail,
                 Conversion.coupon_code,
@@ -268,14 +276,18 @@ def get_conversion(db: Database, conversion_id: int) -> ConversionDetail:
             .order_by(PayoutSheet.period, CommissionLine.line_no)
         ).all()
     view = ConversionRow(*row)
+    estimate: tuple[CommissionView, ...] = ()
+    total = None
     if commissions:
         note = ""
     elif conv.affiliate_id is None:
         note = "Organic: no affiliate brought this order, so it earns no commission."
+    elif conv.status == "pending":
+        note = "Pending: it earns commission once the shop approves it (a later import brings the new status)."
     elif conv.status != "approved":
         note = f"{conv.status.capitalize()} orders earn no commission."
     else:
-        note = f"Not on a payout sheet yet: build the sheet for {conv.local_date:%Y-%m} to see its commission."
+        estimate, total, note = _estimate(db, conv, today)
     return ConversionDetail(
         row=view,
         affiliate_name=name,
@@ -288,4 +300,44 @@ def get_conversion(db: Database, conversion_id: int) -> ConversionDetail:
         history=tuple(StatusView(*h) for h in history),
         commissions=tuple(CommissionView(*c) for c in commissions),
         commission_note=note,
+        estimate=estimate,
+        estimate_total=total,
     )
+
+
+def _estimate(db: Database, conv: Any, today: date | None) -> tuple[tuple[CommissionView, ...], Decimal | None, str]:
+    """What the plan gives an approved order no sheet holds yet: the engine on the affiliate's approved orders of
+    the month not on an approved sheet (a tier depends on all of them), as the month's sheet would be built today."""
+    from desktop.services.metrics import month_commissions, month_orders, plan_terms_loader
+    from desktop.services.payout_build import program_today
+    from desktop.services.payout_inputs import program_settings
+
+    period = f"{conv.local_date:%Y-%m}"
+    with db.read() as session:
+        settings = program_settings(session)
+        if conv.currency != settings.currency:
+            return (), None, (f"In {conv.currency}, not the program's {settings.currency}: no payout sheet takes "
+                              "it, so it earns no commission.")  # fmt: skip
+        unpaid = and_(Conversion.paid_sheet_id.is_(None), Conversion.currency == settings.currency)
+        lines = [line for _, _, order in month_orders(session, period, [conv.affiliate_id], unpaid) for line in order]
+        results = month_commissions(session, period, {conv.affiliate_id: lines}, plan_terms_loader(db))
+    result = results.get(conv.affiliate_id)
+    if result is None:
+        no_plan = "Not on a payout sheet yet, and there is no commission plan yet to estimate it by"
+        return (), None, f"{no_plan}: create one on the Commission plans page."
+    mine = tuple(
+        CommissionView(period, "estimate", line.line_no, line.amount, line.trace)
+        for line in result.lines
+        if line.order_id == conv.order_id
+    )
+    orders = len({line.order_id for line in lines})
+    note = (f"Not on a payout sheet yet. Estimate by today's plan, with the {orders:,} approved "
+            f"{'order' if orders == 1 else 'orders'} this affiliate has in {period} so far; the {period} sheet "
+            "decides.")  # fmt: skip
+    if result.over_cap > 0:
+        note += (f" The plan's cap takes {format_money(result.over_cap)} off the month's "
+                 f"{format_money(result.gross)} in all.")  # fmt: skip
+    ready = conv.local_date + timedelta(days=settings.hold_days)
+    if ready > (today or program_today(settings.timezone)):
+        note += f" It can go on a sheet from {ready:%Y-%m-%d}, after the {settings.hold_days}-day hold."
+    return mine, sum((view.commission for view in mine), ZERO), note

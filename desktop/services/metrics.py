@@ -41,7 +41,7 @@ from desktop.models import (
 from desktop.money import ZERO, format_money, from_cents, round_money
 
 if TYPE_CHECKING:
-    from desktop.services.commission_engine import OrderLine, PlanTerms
+    from desktop.services.commission_engine import OrderLine, PeriodCommission, PlanTerms
 
 HUNDREDTH = Decimal("0.01")
 METRIC_LABELS = {
@@ -384,8 +384,12 @@ def window_sums(rng: DateRange, ids: Any = None) -> Any:
     if ids is not None:
         parts = [part.where(part.selected_columns[0].in_(ids)) for part in parts]
     names = ("affiliate_id", "sales", "revenue", "leads", "signups", "clicks")
-    both = union_all(*(part.with_only_columns(*(col.label(n) for col, n in zip(part.selected_columns, names,
-                                                                                strict=True))) for part in parts))
+    both = union_all(
+        *(
+            part.with_only_columns(*(col.label(n) for col, n in zip(part.selected_columns, names, strict=True)))
+            for part in parts
+        )
+    )
     u = both.subquery("activity")
     return (
         select(u.c.affiliate_id, *(cast(func.sum(u.c[name]), BigInteger).label(name) for name in names[1:]))
@@ -471,30 +475,62 @@ def _estimate(
     session: Session, period: str, rng: DateRange, ids: Sequence[int] | None, terms_for: TermsFor, sheets: bool
 ) -> dict[int, Decimal]:
     """The engine on the month's approved orders not on a sheet (tiers need the whole month), summed over `rng`."""
-    from desktop.services.commission_engine import PlanError, compute_period
-
-    c, line = _conv.c, ConversionLine.__table__.c
-    query = (
-        select(c.affiliate_id, c.id, c.order_id, c.occurred_at, c.local_date, c.type, _cents(c.net_amount),
-               line.line_no, line.sku, line.quantity, _cents(line.amount))  # fmt: skip
-        .outerjoin(ConversionLine.__table__, line.conversion_id == c.id)
-        .where(in_range(c.local_date, DateRange.month(period)), c.status == "approved", c.affiliate_id.is_not(None))
-        .where(*_only(c.affiliate_id, ids))
-        .order_by(c.affiliate_id, c.id, line.line_no)
-    )
-    if sheets:
-        query = query.where(~exists().where(CommissionLine.__table__.c.conversion_id == c.id))
+    not_on_sheet = ~exists().where(CommissionLine.__table__.c.conversion_id == _conv.c.id) if sheets else None
     lines: dict[int, list[OrderLine]] = defaultdict(list)
     counted: dict[int, set[str]] = defaultdict(set)
-    for affiliate_id, day, order_lines in _orders(session.execute(query)):
+    for affiliate_id, day, order_lines in month_orders(session, period, ids, not_on_sheet):
         lines[affiliate_id].extend(order_lines)
         if rng.start <= day <= rng.end:
             counted[affiliate_id].add(order_lines[0].order_id)
     if not counted:
         return {}
+    results = month_commissions(session, period, {aid: lines[aid] for aid in counted}, terms_for)
+    return {
+        affiliate_id: sum((x.amount for x in result.lines if x.order_id in counted[affiliate_id]), ZERO)
+        for affiliate_id, result in results.items()
+    }
+
+
+def month_orders(
+    session: Session, period: str, ids: Sequence[int] | None, condition: ColumnElement[bool] | None = None
+) -> Iterator[tuple[int, date, list[OrderLine]]]:
+    """(affiliate, day, lines) of each approved, attributed order of the month (meeting `condition`), as the
+    engine takes them: the order's net amount spread over its lines."""
+    c, line = _conv.c, ConversionLine.__table__.c
+    query = (
+        select(
+            c.affiliate_id,
+            c.id,
+            c.order_id,
+            c.occurred_at,
+            c.local_date,
+            c.type,
+            _cents(c.net_amount),
+            line.line_no,
+            line.sku,
+            line.quantity,
+            _cents(line.amount),
+        )  # fmt: skip
+        .outerjoin(ConversionLine.__table__, line.conversion_id == c.id)
+        .where(in_range(c.local_date, DateRange.month(period)), c.status == "approved", c.affiliate_id.is_not(None))
+        .where(*_only(c.affiliate_id, ids))
+        .order_by(c.affiliate_id, c.id, line.line_no)
+    )
+    if condition is not None:
+        query = query.where(condition)
+    return _orders(session.execute(query))
+
+
+def month_commissions(
+    session: Session, period: str, lines: dict[int, list[OrderLine]], terms_for: TermsFor
+) -> dict[int, PeriodCommission]:
+    """Each affiliate's commission on `lines` by its plan's current version and the period's rate rewards (the
+    lines' traces name them); affiliates whose plan is gone are left out."""
+    from desktop.services.commission_engine import PlanError, compute_period
+
     plan_query = select(Affiliate.id, Affiliate.plan_id)
-    if len(counted) <= 500:
-        plan_query = plan_query.where(Affiliate.id.in_(list(counted)))
+    if len(lines) <= 500:
+        plan_query = plan_query.where(Affiliate.id.in_(list(lines)))
     plans: dict[int, int | None] = {affiliate_id: plan_id for affiliate_id, plan_id in session.execute(plan_query)}
     default = session.scalar(select(CommissionPlan.id).order_by(CommissionPlan.position, CommissionPlan.id).limit(1))
     boosts: dict[int, Decimal] = defaultdict(Decimal)
@@ -502,17 +538,16 @@ def _estimate(
         select(RateReward.affiliate_id, RateReward.rate_boost).where(RateReward.period == period)
     ):
         boosts[affiliate_id] += boost
-    found: dict[int, Decimal] = {}
-    for affiliate_id, wanted in counted.items():
+    found: dict[int, PeriodCommission] = {}
+    for affiliate_id, affiliate_lines in lines.items():
         plan_id = plans.get(affiliate_id) or default
         terms = terms_for(plan_id) if plan_id is not None else None
         if terms is None:
             continue
         try:
-            result = compute_period(replace(terms, rate_boost=boosts[affiliate_id]), lines[affiliate_id])
+            found[affiliate_id] = compute_period(replace(terms, rate_boost=boosts[affiliate_id]), affiliate_lines)
         except PlanError:  # a boost that would take a rate past 100 %: the plan's own rates then
-            result = compute_period(terms, lines[affiliate_id])
-        found[affiliate_id] = sum((x.amount for x in result.lines if x.order_id in wanted), ZERO)
+            found[affiliate_id] = compute_period(terms, affiliate_lines)
     return found
 
 
@@ -551,7 +586,11 @@ def _order(parts: list[Any], line_class: Any) -> tuple[int, date, list[OrderLine
     if line_no is None:  # stored without lines: one line of the order's net amount
         return affiliate_id, day, [line_class(order_id, 1, at, kind, from_cents(net))]
     amounts = [int(row[10] or 0) for row in parts]
-    return affiliate_id, day, [
-        line_class(order_id, row[7], at, kind, from_cents(share), row[9] or 1, row[8])
-        for row, share in zip(parts, spread(int(net), amounts), strict=True)
-    ]
+    return (
+        affiliate_id,
+        day,
+        [
+            line_class(order_id, row[7], at, kind, from_cents(share), row[9] or 1, row[8])
+            for row, share in zip(parts, spread(int(net), amounts), strict=True)
+        ],
+    )

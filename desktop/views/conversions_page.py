@@ -296,6 +296,14 @@ def detail_html(detail: ConversionDetail) -> str:
                 f"<p>{escape(c.period)} ({escape(c.sheet_state)} sheet), line {c.line_no}: "
                 f"<b>{money(c.commission)}</b><br><span style='color:#5b6b67'>{escape(c.trace)}</span></p>"
             )
+    elif detail.estimate_total is not None:
+        parts.append(f"<p>Estimated: <b>{money(detail.estimate_total)} {escape(row.currency)}</b></p>")
+        for c in detail.estimate:
+            parts.append(
+                f"<p>line {c.line_no}: {money(c.commission)}<br>"
+                f"<span style='color:#5b6b67'>{escape(c.trace)}</span></p>"
+            )
+        parts.append(f"<p style='color:#5b6b67'>{escape(detail.commission_note)}</p>")
     else:
         parts.append(f"<p>{escape(detail.commission_note)}</p>")
     parts.append("<h4>Status history</h4>")
