@@ -39,6 +39,7 @@ from desktop.models import (
     RateReward,
 )
 from desktop.money import ZERO, format_money, from_cents, round_money
+from desktop.services.payout_orders import spread
 
 if TYPE_CHECKING:
     from desktop.services.commission_engine import OrderLine, PeriodCommission, PlanTerms
@@ -549,20 +550,6 @@ def month_commissions(
         except PlanError:  # a boost that would take a rate past 100 %: the plan's own rates then
             found[affiliate_id] = compute_period(terms, affiliate_lines)
     return found
-
-
-def spread(net: int, amounts: list[int]) -> list[int]:
-    """An order's net cents over its lines in proportion to their amounts, largest remainder (as payout sheets do)."""
-    total = sum(amounts)
-    if net >= total:
-        return amounts
-    if net <= 0:
-        return [0] * len(amounts)
-    shares = [net * amount // total for amount in amounts]
-    by_remainder = sorted(range(len(amounts)), key=lambda i: (-(net * amounts[i] % total), i))
-    for index in by_remainder[: net - sum(shares)]:
-        shares[index] += 1
-    return shares
 
 
 def _orders(rows: Iterable[Any]) -> Iterator[tuple[int, date, list[OrderLine]]]:
