@@ -145,6 +145,57 @@ def test_woocommerce_export(db: Database) -> None:
     ]
 
 
+def with_column(source: Path, target: Path, name: str, values: dict[str, str], *, before: str) -> Path:
+    """A copy of an export with one more column (placed before `before`), its value for some orders by id."""
+    with source.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    at = rows[0].index(before)
+    rows[0].insert(at, name)
+    for row in rows[1:]:
+        row.insert(at, values.get(row[0], ""))
+    with target.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return target
+
+
+def test_woocommerce_order_meta_carries_the_referral_code(db: Database, tmp_path: Path) -> None:
+    """An affiliate plugin's order meta, exported by the plugin as a meta:KEY column, is the referral code."""
+    program(db, currency="USD", timezone="UTC")
+    make_affiliates(db, {"JANE": ["JANE10"], "OMAR": []})
+    path = with_column(DATA / "woocommerce_orders.csv", tmp_path / "woo.csv", "meta:_affiliate_code",
+                       {"5001": "OMAR", "5002": "OMAR", "5005": "omar"}, before="line_item_1")  # fmt: skip
+    preview = preview_conversions(db, path)
+    assert preview.ok, preview.problems
+    assert ("meta:_affiliate_code", "affiliate_code") in preview.summary.columns
+    import_conversions(db, path)
+    stored = orders(db)
+    # a coupon outranks a referral code (coupon priority): 5001 stays Jane's; 5002 is Omar's by its meta
+    assert values(stored["5001"], "affiliate", "attribution") == ("JANE", "coupon")
+    assert values(stored["5002"], "affiliate", "attribution") == ("OMAR", "referral")
+    assert values(stored["5005"], "affiliate", "attribution") == ("OMAR", "referral")
+    assert stored["5004"]["attribution"] != "referral"
+
+    unknown = with_column(DATA / "woocommerce_orders.csv", tmp_path / "woo_unknown.csv", "meta:ref",
+                          {"5002": "NOBODY"}, before="line_item_1")  # fmt: skip
+    before_import = dump(db)
+    with pytest.raises(BadInput) as excinfo:
+        import_conversions(db, unknown)
+    assert [str(p) for p in excinfo.value.problems] == [
+        "woo_unknown.csv, line 3, column 'meta:ref': no affiliate has the code 'NOBODY'"
+    ]
+    assert dump(db) == before_import
+
+
+def test_stripe_metadata_under_another_referral_key(db: Database, tmp_path: Path) -> None:
+    program(db, currency="EUR", timezone="UTC")
+    make_affiliates(db, {"JANE": [], "TOM": []})
+    source = (DATA / "stripe_payments.csv").read_text(encoding="utf-8")
+    path = tmp_path / "stripe.csv"
+    path.write_text(source.replace(",affiliate (metadata),", ",ref (metadata),", 1), encoding="utf-8")
+    import_conversions(db, path)
+    assert values(orders(db)["ch_3NxA1001"], "affiliate", "attribution") == ("JANE", "referral")
+
+
 def test_stripe_export_with_decimal_commas(db: Database) -> None:
     program(db, currency="EUR", timezone="Europe/Berlin")
     make_affiliates(db, {"JANE": [], "TOM": []})

@@ -64,9 +64,11 @@ SHOPIFY_COLUMNS = {
     "note_attributes": "affiliate_code (a note attribute affiliate, ref or referral)",
     "tags": "affiliate_code (a tag affiliate:CODE or ref:CODE)",
 }
-# Keys under which shops' affiliate apps leave a referral code in a Shopify order's Note Attributes or Tags.
-SHOPIFY_REFERRAL_KEYS = frozenset({"affiliate", "affiliate_code", "aff", "ref", "ref_code", "referral",
-                                   "referral_code", "referrer", "partner"})  # fmt: skip
+# Keys under which shops' affiliate apps leave a referral code: in a Shopify order's Note Attributes or Tags, as
+# a WooCommerce order meta column ("meta:_affiliate_code": leading underscores do not count), as Stripe metadata
+# ("ref (metadata)").
+REFERRAL_KEYS = frozenset({"affiliate", "affiliate_code", "aff", "ref", "ref_code", "referral", "referral_code",
+                           "referrer", "partner"})  # fmt: skip
 SHOPIFY_REQUIRED = ("Name", "Created at", "Financial Status", "Lineitem quantity", "Lineitem price")
 WOOCOMMERCE_COLUMNS = {
     "order_id": "order_id",
@@ -90,9 +92,6 @@ STRIPE_COLUMNS = {
     "status": "status",
     "customer_email": "customer_email",
     "description": "product",
-    "affiliate_(metadata)": "affiliate_code",
-    "affiliate_code_(metadata)": "affiliate_code",
-    "referral_(metadata)": "affiliate_code",
     "coupon_(metadata)": "coupon_code",
 }
 STRIPE_REQUIRED = ("id", "Amount", "Currency", "Status")
@@ -103,6 +102,18 @@ STRIPE_CREATED = ("created_date_(utc)", "created_(utc)")
 class PresetChoice:
     name: str
     reason: str
+
+
+def referral_columns(keys: dict[str, int], prefix: str = "", suffix: str = "") -> list[int]:
+    """The columns, in the file's order, named prefix + one of REFERRAL_KEYS + suffix (normalised names)."""
+    found = [
+        index
+        for key, index in keys.items()
+        if key.startswith(prefix)
+        and key.endswith(suffix)
+        and key[len(prefix) : len(key) - len(suffix)].lstrip("_") in REFERRAL_KEYS
+    ]
+    return sorted(found)
 
 
 def header_positions(header: Sequence[str]) -> dict[str, int]:

@@ -7,13 +7,14 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from desktop.services.conversion_parse import OrderChecks, OrderRecord, ReadContext, Rows, product_name
 from desktop.services.conversion_presets import (
+    REFERRAL_KEYS,
     SHOPIFY_COLUMNS,
-    SHOPIFY_REFERRAL_KEYS,
     STRIPE_COLUMNS,
     WOOCOMMERCE_COLUMNS,
     WOOCOMMERCE_LINE,
     header_positions,
     normalise_header,
+    referral_columns,
 )
 
 # Shopify's Financial Status -> (our status); a partial refund stays approved with its refunded amount.
@@ -56,6 +57,8 @@ class ShopReader:
     preset = ""
     naive_is_utc = False
     columns: dict[str, str] = {}
+    # How the export names a column its shop's affiliate app filled: (prefix, suffix) around one of REFERRAL_KEYS.
+    referral_names: tuple[str, str] | None = None
 
     def __init__(self, header: Sequence[str]) -> None:
         self.header = list(header)
@@ -64,6 +67,9 @@ class ShopReader:
         for key, meaning in self.columns.items():
             if key in self.keys:
                 self.names.setdefault(meaning.split(" ")[0], self.header[self.keys[key]])
+        self.referral_at = referral_columns(self.keys, *self.referral_names) if self.referral_names else []
+        if self.referral_at:
+            self.names.setdefault("affiliate_code", self.header[self.referral_at[0]])
 
     def at(self, key: str) -> int:
         return self.keys.get(key, -1)
@@ -74,7 +80,12 @@ class ShopReader:
 
     def described_columns(self) -> tuple[tuple[str, str], ...]:
         used = [(self.keys[key], meaning) for key, meaning in self.columns.items() if key in self.keys]
+        used += [(index, "affiliate_code") for index in self.referral_at]
         return tuple((self.header[index], meaning) for index, meaning in sorted(used))
+
+    def referral(self, cells: list[str]) -> str:
+        """The first referral code the affiliate app's columns give ("" for none)."""
+        return next((text for index in self.referral_at if (text := cells[index].strip())), "")
 
     def referral_column(self) -> str:
         return self.names.get("affiliate_code", "affiliate_code")
@@ -182,13 +193,13 @@ class ShopifyReader(ShopReader):
 
 def shopify_referral(note_attributes: str, tags: str) -> str | None:
     """The referral code an affiliate app left on a Shopify order: a note attribute ("affiliate: JANE10", one
-    per line) or else a tag ("ref:JANE10", tags separated by commas), under one of SHOPIFY_REFERRAL_KEYS."""
+    per line) or else a tag ("ref:JANE10", tags separated by commas), under one of REFERRAL_KEYS."""
     for text, separator in ((note_attributes, "\n"), (tags, ",")):
         for part in text.split(separator):
             key, mark, value = part.partition(":")
             if not mark:
                 key, mark, value = part.partition("=")
-            if mark and value.strip() and normalise_header(key) in SHOPIFY_REFERRAL_KEYS:
+            if mark and value.strip() and normalise_header(key) in REFERRAL_KEYS:
                 return value.strip()
     return None
 
@@ -207,6 +218,7 @@ class WooCommerceReader(ShopReader):
 
     preset = "woocommerce"
     columns = WOOCOMMERCE_COLUMNS
+    referral_names = ("meta:", "")  # the plugin exports an order's custom fields as meta:KEY columns
 
     def __init__(self, header: Sequence[str]) -> None:
         super().__init__(header)
@@ -282,7 +294,7 @@ class WooCommerceReader(ShopReader):
             amount=amount,
             refunded=checks.refund(line, status, amount, refunded),
             coupon=checks.text(line, "coupon_code", ",".join(code for code in coupons if code)),
-            referral=None,
+            referral=checks.text(line, "affiliate_code", self.referral(cells)),
             visitor=None,
             email=checks.text(line, "customer_email", cell("customer_email") or cell("billing_email")),
             lines=lines,
@@ -295,6 +307,7 @@ class StripeReader(ShopReader):
     preset = "stripe"
     naive_is_utc = True
     columns = STRIPE_COLUMNS
+    referral_names = ("", "_(metadata)")
 
     def amount_texts(self, cells: list[str]) -> Iterable[str]:
         return [cells[self.keys[key]] for key in ("amount", "amount_refunded") if key in self.keys]
@@ -318,7 +331,6 @@ class StripeReader(ShopReader):
             amount = ctx.cents(line, self.names["amount"], cell("amount")) or 0
             refund_text = cell("amount_refunded")
             refunded = ctx.cents(line, self.names["refunded_amount"], refund_text) if refund_text else None
-            referral = cell("affiliate_(metadata)") or cell("affiliate_code_(metadata)") or cell("referral_(metadata)")
             record = checks.record(
                 order_id,
                 line,
@@ -329,7 +341,7 @@ class StripeReader(ShopReader):
                 amount=amount,
                 refunded=checks.refund(line, status, amount, refunded),
                 coupon=checks.text(line, "coupon_code", cell("coupon_(metadata)")),
-                referral=checks.text(line, "affiliate_code", referral),
+                referral=checks.text(line, "affiliate_code", self.referral(cells)),
                 visitor=None,
                 email=checks.text(line, "customer_email", cell("customer_email")),
                 lines=[(None, product_name(cell("description")), 1, amount)],
