@@ -32,6 +32,12 @@ def add_import_parsers(import_subparsers: Any) -> None:
         help="read the file with a column mapping saved in the window's Map columns dialog (without --preset or "
         "--mapping, a saved mapping whose columns are all in the file is used when no preset fits)",
     )
+    conversions.add_argument(
+        "--dates",
+        choices=tuple(DATE_ORDERS),
+        help="how the file writes dates that are not ISO 8601: dmy (03/10/2026 is 3 October) or mdy (10 March); "
+        "default: as the file's own dates show (a day above 12), or as the mapping says",
+    )
     conversions.add_argument("--dry-run", action="store_true", help="check the file and say what would change")
     conversions.set_defaults(handler=cmd_import_conversions)
     clicks = import_subparsers.add_parser(
@@ -57,13 +63,16 @@ def cmd_import_conversions(args: argparse.Namespace) -> int:
             args.file,
             preset=args.preset,
             mapping=saved.as_dict() if saved else None,
-            date_order=saved.date_order if saved else None,
+            date_order=args.dates or (saved.date_order if saved else None),
             dry_run=args.dry_run,
             progress=_progress_printer(),
         )
     finally:
         db.dispose()
-    for line in conversion_summary_lines(result.summary, dry_run=result.dry_run, mapping_name=args.mapping):
+    lines = conversion_summary_lines(
+        result.summary, dry_run=result.dry_run, mapping_name=args.mapping, dates_asked=bool(args.dates)
+    )
+    for line in lines:
         print(line)
     if result.fraud is not None:
         print(describe_fraud_check(result.fraud, "orders") + _fraud_hint(result.fraud))
@@ -78,7 +87,7 @@ def _fraud_hint(check: FraudCheck) -> str:
 
 
 def conversion_summary_lines(
-    summary: ConversionSummary, *, dry_run: bool, mapping_name: str | None = None
+    summary: ConversionSummary, *, dry_run: bool, mapping_name: str | None = None, dates_asked: bool = False
 ) -> list[str]:
     """What the import did (or would do), in a few lines for the terminal."""
     from desktop.services.fraud_rules import plural  # late, like the commands' imports: not on the start-up path
@@ -109,7 +118,8 @@ def conversion_summary_lines(
     lines.append(f"Amounts read with {separator} as decimal separator ({summary.decimal_reason}).")
     if summary.date_order != "ymd":
         written = DATE_ORDERS[summary.date_order].split(" (")[0]
-        lines.append(f"Dates other than ISO 8601 read as {written}, as the mapping says.")
+        why = summary.date_reason or ("as --dates says" if dates_asked else "as the mapping says")
+        lines.append(f"Dates other than ISO 8601 read as {written} ({why}).")
     if dry_run:
         lines.append("Dry run: nothing was changed.")
     return lines

@@ -162,7 +162,40 @@ def test_a_mapping_for_day_first_dates(database: Path, tmp_path: Path, capsys: p
     path = write_csv(tmp_path / "till.csv", ["Ref", "When", "Total"], [["T-1", "24/10/2026 14:05", "9,50"]])
     assert run("--db", str(database), "import", "conversions", str(path), "--mapping", "EU till") == 0
     out = capsys.readouterr().out
-    assert "Dates other than ISO 8601 read as day/month/year, as the mapping says.\n" in out
+    assert "Dates other than ISO 8601 read as day/month/year (as the mapping says).\n" in out
     db = open_database(database)
     assert orders(db)["T-1"]["occurred_at"].startswith("2026-10-24 14:05") and orders(db)["T-1"]["amount"] == 950
     db.dispose()
+
+
+def test_dates_day_or_month_first_are_shown_by_the_file_or_said_with_dates(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No row is guessed on its own: the first date with a day above 12 tells the whole file; a file where every
+    date could be either is refused (line and column) until --dates says."""
+    header = ["order_id", "occurred_at", "amount"]
+    shown = write_csv(tmp_path / "us.csv", header, [["U-1", "10/03/2026 2:05 PM", "9.50"],
+                                                    ["U-2", "10/24/2026", "4.00"]])  # fmt: skip
+    assert run("--db", str(database), "import", "conversions", str(shown)) == 0
+    out = capsys.readouterr().out
+    assert "Dates other than ISO 8601 read as month/day/year ('10/24/2026' on line 3 shows it).\n" in out
+    db = open_database(database)
+    assert orders(db)["U-1"]["occurred_at"].startswith("2026-10-03 14:05")  # 3 October, by U-2's date
+    db.dispose()
+
+    unclear = write_csv(tmp_path / "eu.csv", header, [["E-1", "03/10/2026", "9.50"], ["E-2", "04/10/2026", "4.00"]])
+    with pytest.raises(BadInput) as excinfo:
+        run("--db", str(database), "import", "conversions", str(unclear))
+    assert [str(p) for p in excinfo.value.problems] == [
+        "eu.csv, line 2, column 'occurred_at': '03/10/2026' could be day first or month first (3 October 2026 or "
+        "10 March 2026), and no date in the file shows which: say how the file writes dates (in the import window, 'Dates are written'; on the "
+        "command line, --dates dmy or --dates mdy)"
+    ]
+    assert run("--db", str(database), "import", "conversions", str(unclear), "--dates", "dmy") == 0
+    assert "read as day/month/year (as --dates says).\n" in capsys.readouterr().out
+    db = open_database(database)
+    assert orders(db)["E-1"]["occurred_at"].startswith("2026-10-03") and "E-2" in orders(db)
+    db.dispose()
+    # --dates against what the file shows: the dates that cannot be read so are errors, and nothing is saved
+    with pytest.raises(BadInput, match=r"line 3, column 'occurred_at': '10/24/2026' is not a date written day"):
+        run("--db", str(database), "import", "conversions", str(shown), "--dates", "dmy")

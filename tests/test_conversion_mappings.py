@@ -42,7 +42,7 @@ def test_mappings_are_saved_listed_and_used(db: Database, tmp_path: Path) -> Non
     assert mapping["affiliate_code"] == "Ref" and "customer_email" not in mapping
     path = write_csv(tmp_path / "etsy.csv", ["Order ID", "Sale Date", "Order Value", "Ref"],
                      [["E1", "10/03/2026", "12.00", "JANE"]])  # fmt: skip
-    with pytest.raises(BadInput, match="'10/03/2026' is not a date"):
+    with pytest.raises(BadInput, match="'10/03/2026' could be day first or month first"):
         import_conversions(db, path, mapping=mapping)
     write_csv(path, ["Order ID", "Sale Date", "Order Value", "Ref"], [["E1", "2026-10-03", "12.00", "JANE"]])
     assert import_conversions(db, path, mapping=mapping).summary.preset == "mapping"
@@ -104,7 +104,7 @@ def test_dates_day_or_month_first_as_the_mapping_says(order: str, text: str, exp
     ("order", "text", "message"),
     [
         ("ymd", "03/10/2026", "'03/10/2026' is not a date or date-time; write it like 2026-10-03"),
-        ("dmy", "10/13/2026", "'10/13/2026' is not a date written day/month/year (as the column mapping says); "
+        ("dmy", "10/13/2026", "'10/13/2026' is not a date written day/month/year, as this file's dates are; "
                               "write it like 03/10/2026 or 03/10/2026 14:05 (there is no such day or time)"),
         ("mdy", "10/03/26", "'10/03/26' is not a date written month/day/year"),
         ("mdy", "10/03/2026 13:05 PM", "'10/03/2026 13:05 PM' is not a date written month/day/year"),

@@ -186,6 +186,29 @@ def test_woocommerce_order_meta_carries_the_referral_code(db: Database, tmp_path
     assert dump(db) == before_import
 
 
+def test_woocommerce_dates_month_first_as_the_file_shows(db: Database, tmp_path: Path) -> None:
+    """The plugin writes order_date as 9/6/2016 6:29:00 on some shops; the first day above 12 tells the order."""
+    program(db, currency="USD", timezone="UTC")
+    make_affiliates(db, {"JANE": ["JANE10"]})
+    with (DATA / "woocommerce_orders.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    at = rows[0].index("order_date")
+    for row in rows[1:]:
+        day = "13" if row[0] == "5009" else row[at][8:10]
+        row[at] = f"{int(row[at][5:7])}/{int(day)}/{row[at][:4]} {row[at][11:]}"
+    path = tmp_path / "woo_us.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    result = import_conversions(db, path)
+    assert (result.summary.date_order, result.summary.date_reason) == (
+        "mdy",
+        "'10/13/2026 10:10:00' on line 10 shows it",
+    )
+    stored = orders(db)
+    assert str(stored["5001"]["occurred_at"]).startswith("2026-10-03 14:05")
+    assert str(stored["5009"]["local_date"]) == "2026-10-13"
+
+
 def test_stripe_metadata_under_another_referral_key(db: Database, tmp_path: Path) -> None:
     program(db, currency="EUR", timezone="UTC")
     make_affiliates(db, {"JANE": [], "TOM": []})

@@ -141,6 +141,33 @@ def test_import_dialog_lists_problems_and_refuses(qtbot, db: Database, shop: Pat
     assert count_conversions(db, ConversionFilter()) == 0
 
 
+def test_import_dialog_asks_how_dates_are_written_when_the_file_does_not_show_it(  # type: ignore[no-untyped-def]
+    qtbot, db: Database, shop: Path, tmp_path: Path
+) -> None:
+    make_application()
+    eu = tmp_path / "eu.csv"
+    eu.write_text("order_id,occurred_at,amount\nE-1,03/10/2026 14:05,9.50\nE-2,04/10/2026,4.00\n", encoding="utf-8")
+    dialog = ConversionImportDialog(db, None, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_path(eu)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    assert not dialog.import_button.isEnabled()
+    problems = dialog.problems_table
+    row = [problems.item(0, column).text() for column in range(3)]
+    assert row[:2] == ["2", "occurred_at"] and "could be day first or month first" in row[2]
+    assert "'Dates are written'" in row[2]
+    assert "'03/10/2026 14:05' could be 3 October 2026 or 10 March 2026" in dialog.summary.text()
+    dialog.preview = None
+    dialog.dates.setCurrentIndex(dialog.dates.findData("dmy"))  # the user says: day first
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
+    assert "Dates: day/month/year." in dialog.summary.text() and "2 new" in dialog.summary.text()
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        dialog.import_button.click()
+    dates = {row.order_id: row.occurred_at for row in list_conversions(db, ConversionFilter(search="E-"))}
+    assert f"{dates['E-1']:%Y-%m-%d %H:%M}" == "2026-10-03 14:05" and f"{dates['E-2']:%Y-%m-%d}" == "2026-10-04"
+
+
 def test_import_dialog_imports_a_good_file(qtbot, db: Database, shop: Path) -> None:  # type: ignore[no-untyped-def]
     make_application()
     dialog = ConversionImportDialog(db, shop, None)

@@ -33,6 +33,7 @@ from desktop.services.conversion_presets import PresetChoice
 from desktop.services.conversion_source import (
     CountedRows,
     CsvRows,
+    DateOrderFound,
     OrderReader,
     ReaderChoice,
     choose_reader,
@@ -40,6 +41,7 @@ from desktop.services.conversion_source import (
     estimated_rows,
     fewer_collections,
     find_convention,
+    find_date_order,
 )
 from desktop.services.conversion_store import (
     ConnectionExecutor,
@@ -51,7 +53,7 @@ from desktop.services.conversion_store import (
     start_batch_in,
     stored_orders,
 )
-from desktop.services.conversion_values import DATE_ORDERS, AmountReader, LocalClock
+from desktop.services.conversion_values import DATE_ORDERS, AmountReader, LocalClock, both_readings
 from desktop.services.errors import BadInput
 from desktop.services.fraud import FraudCheck, check_after_import
 from desktop.services.program_settings import ProgramSettings, get_program
@@ -108,6 +110,8 @@ class ConversionSummary:
     first_day: date | None = None
     last_day: date | None = None
     date_order: str = "ymd"  # how dates that are not ISO 8601 were read (conversion_values.DATE_ORDERS)
+    date_reason: str = ""  # when the file's dates showed it: "'13/10/2026' on line 5 shows it"
+    dates_unclear: str = ""  # the first date that could be day or month first, when no date shows which
 
     @property
     def organic(self) -> int:
@@ -180,6 +184,17 @@ def import_conversions(
     return ConversionImportResult(run.summary(), batch_id, dry_run, fraud)
 
 
+def _unclear_dates(name: str, reader: OrderReader, dates: DateOrderFound) -> Problem:
+    column = reader.date_column()
+    readings = both_readings(dates.text)
+    message = (
+        f"'{dates.text}' could be day first or month first ({readings}), and no date in the file shows which: "
+        "say how the file writes dates (in the import window, 'Dates are written'; on the command line, "
+        "--dates dmy or --dates mdy)"
+    )
+    return Problem(name, dates.line, reader.header[column] if column is not None else None, message)
+
+
 @dataclass
 class _Tally:
     rows: int = 0
@@ -212,6 +227,9 @@ class _Run:
         if date_order is not None and date_order not in DATE_ORDERS:
             raise BadInput(f"unknown date order '{date_order}' (known: {', '.join(DATE_ORDERS)})")
         self.date_order = date_order or "ymd"
+        self.date_given = date_order is not None  # else the file's dates show it (find_date_order)
+        self.date_reason = ""
+        self.dates_unclear = ""  # the first date that could be either, when no date shows which
         self.settings: ProgramSettings = get_program(db)
         self.rules = AttributionRules.of(self.settings)
         self.tally = _Tally()
@@ -260,6 +278,8 @@ class _Run:
             first_day=t.first.date() if t.first else None,
             last_day=t.last.date() if t.last else None,
             date_order=self.date_order,
+            date_reason=self.date_reason,
+            dates_unclear=self.dates_unclear,
         )
 
     # --- the pass ---
@@ -298,7 +318,7 @@ class _Run:
         if chosen.choice.name == "unknown":  # neither asked for nor recognised
             saved = fitting_mapping(self.db, header)
             if saved is not None:
-                self.date_order = saved.date_order
+                self.date_order, self.date_given = saved.date_order, True
                 reason = f"the saved mapping '{saved.name}', whose columns are all in this file"
                 return replace(choose_reader(header, None, saved.as_dict()), choice=PresetChoice("mapping", reason))
         return chosen
@@ -309,6 +329,13 @@ class _Run:
         name = self.path.name
         convention, ahead = find_convention(self.path, rows, reader)
         self.decimal = (convention.separator, convention.reason)
+        if not self.date_given:
+            dates = find_date_order(self.path, ahead, reader.date_column())
+            if dates.order is None:
+                self.header_problems.append(_unclear_dates(name, reader, dates))
+                self.dates_unclear = dates.text
+                return None
+            self.date_order, self.date_reason = dates.order, dates.reason
         clock = LocalClock(self.settings.timezone, self.date_order)
         ctx = self.ctx = ReadContext(name, AmountReader(convention), clock, self.settings.currency)
         if not write:

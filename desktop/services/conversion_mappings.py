@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +15,7 @@ from desktop.db import Database
 from desktop.models import ColumnMapping
 from desktop.services.conversion_presets import FIELDS, header_positions, normalise_header
 from desktop.services.conversion_store import local_now
-from desktop.services.conversion_values import DATE_ORDERS
+from desktop.services.conversion_values import DATE_ORDERS, date_order_shown
 from desktop.services.errors import BadInput, ValidationFailed
 from desktop.services.program_settings import get_program
 from desktop.services.tabular import TableError, open_table
@@ -130,8 +129,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "refunded_amount": ("refunded_amount", "refunded", "refund_amount", "refund", "amount_refunded"),
 }  # fmt: skip
 SAMPLE_ROWS = 3
-_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NUMERIC_START = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-]\d{4}")
 
 
 @dataclass(frozen=True)
@@ -165,20 +162,7 @@ def propose_mapping(path: Path) -> MappingProposal:
 def guess_date_order(values: Sequence[str]) -> str | None:
     """How these dates are written, when they show it: "ymd" (ISO 8601), "dmy" (a day above 12 comes first),
     "mdy" (it comes second); None when they don't (03/10/2026 only): the user has to say."""
-    found: set[str] = set()
-    for value in values:
-        text = value.strip()
-        if _ISO_START.match(text):
-            found.add("ymd")
-            continue
-        numbers = _NUMERIC_START.match(text)
-        if numbers is None:
-            continue
-        first, second = int(numbers.group(1)), int(numbers.group(2))
-        if first > 12 >= second:
-            found.add("dmy")
-        elif second > 12 >= first:
-            found.add("mdy")
+    found = {shown for value in values if (shown := date_order_shown(value)) in DATE_ORDERS}
     return found.pop() if len(found) == 1 else None
 
 

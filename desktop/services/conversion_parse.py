@@ -219,6 +219,9 @@ class GenericReader:
     def amount_texts(self, cells: list[str]) -> Iterable[str]:
         return [cells[self.positions[key]] for key in ("amount", "refunded_amount") if key in self.positions]
 
+    def date_column(self) -> int | None:
+        return self.positions.get("occurred_at")
+
     def referral_column(self) -> str:
         return self.names.get("affiliate_code", "affiliate_code")
 

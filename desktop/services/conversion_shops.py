@@ -57,6 +57,7 @@ class ShopReader:
     preset = ""
     naive_is_utc = False
     columns: dict[str, str] = {}
+    date_key: str | None = None  # the column of the order's date, when the export may write it day or month first
     # How the export names a column its shop's affiliate app filled: (prefix, suffix) around one of REFERRAL_KEYS.
     referral_names: tuple[str, str] | None = None
 
@@ -82,6 +83,9 @@ class ShopReader:
         used = [(self.keys[key], meaning) for key, meaning in self.columns.items() if key in self.keys]
         used += [(index, "affiliate_code") for index in self.referral_at]
         return tuple((self.header[index], meaning) for index, meaning in sorted(used))
+
+    def date_column(self) -> int | None:
+        return self.keys.get(self.date_key) if self.date_key else None
 
     def referral(self, cells: list[str]) -> str:
         """The first referral code the affiliate app's columns give ("" for none)."""
@@ -109,6 +113,7 @@ class ShopifyReader(ShopReader):
 
     preset = "shopify"
     columns = SHOPIFY_COLUMNS
+    date_key = "created_at"
 
     def amount_texts(self, cells: list[str]) -> Iterable[str]:
         keys = ("lineitem_price", "lineitem_discount", "refunded_amount")
@@ -218,6 +223,7 @@ class WooCommerceReader(ShopReader):
 
     preset = "woocommerce"
     columns = WOOCOMMERCE_COLUMNS
+    date_key = "order_date"
     referral_names = ("meta:", "")  # the plugin exports an order's custom fields as meta:KEY columns
 
     def __init__(self, header: Sequence[str]) -> None:

@@ -30,7 +30,7 @@ from desktop.services.conversion_presets import (
     resolve_generic,
 )
 from desktop.services.conversion_shops import ShopifyReader, StripeReader, WooCommerceReader
-from desktop.services.conversion_values import DOT, ConventionFinder, DecimalConvention
+from desktop.services.conversion_values import DOT, ConventionFinder, DecimalConvention, date_order_shown
 from desktop.services.tabular import MAX_LISTED_PROBLEMS, XLSX_SUFFIXES, Problem, Table, TableError, open_table
 
 Progress = Callable[[int, int, str], None]
@@ -41,10 +41,13 @@ _SHOP_REQUIRED = {"shopify": SHOPIFY_REQUIRED, "woocommerce": WOOCOMMERCE_REQUIR
 
 class OrderReader(Protocol):
     preset: str
+    header: list[str]
 
     def described_columns(self) -> tuple[tuple[str, str], ...]: ...
 
     def amount_texts(self, cells: list[str]) -> Iterable[str]: ...
+
+    def date_column(self) -> int | None: ...
 
     def referral_column(self) -> str: ...
 
@@ -117,6 +120,11 @@ class Ahead(Iterator[tuple[int, list[str]]]):
     def __next__(self) -> tuple[int, list[str]]:
         return next(self._rows)
 
+    @property
+    def taken(self) -> list[Block]:
+        """The blocks looked at before reading on (until blocks() hands them over)."""
+        return self._taken
+
     def _one_by_one(self) -> Iterator[tuple[int, list[str]]]:
         for lines, cells in self.blocks():
             yield from zip(lines, cells, strict=True)
@@ -157,6 +165,53 @@ def find_convention(
         if found:
             break
     return finder.result(default), Ahead(taken, blocks)
+
+
+@dataclass(frozen=True)
+class DateOrderFound:
+    """How a file writes its dates, from the first date that shows it; `order` None when none does (every date
+    could be day or month first): then `line` and `text` are the first such date."""
+
+    order: str | None
+    reason: str = ""  # "'13/10/2026' on line 5 shows it"
+    line: int = 0
+    text: str = ""
+
+
+def find_date_order(path: Path, ahead: Ahead, column: int | None) -> DateOrderFound:
+    """A file whose first date is ISO 8601 is read as such at once. Otherwise the first date written day first
+    (13/10/2026) or month first (10/13/2026) decides: in the rows looked at already, else further on, read
+    again to the end if need be, as find_convention() does."""
+    unclear: tuple[int, str] | None = None
+
+    def look(line: int, cells: list[str]) -> DateOrderFound | None:
+        nonlocal unclear
+        text = cells[column] if column is not None and column < len(cells) else ""
+        shown = date_order_shown(text)
+        if shown == "ymd" and unclear is None:
+            return DateOrderFound("ymd")
+        if shown in ("dmy", "mdy"):
+            return DateOrderFound(shown, f"'{text.strip()}' on line {line} shows it")
+        if shown == "either" and unclear is None:
+            unclear = (line, text.strip())
+        return None
+
+    if column is None:
+        return DateOrderFound("ymd")
+    last = 0
+    for lines, cells in ahead.taken:
+        for line, row in zip(lines, cells, strict=True):
+            found = look(line, row)
+            if found is not None:
+                return found
+            last = line
+    if unclear is None:  # no date in the first rows: each row's own date is checked as it is read
+        return DateOrderFound("ymd")
+    with open_table(path) as again:
+        for line, row in again.rows():
+            if line > last and (found := look(line, row)) is not None:
+                return found
+    return DateOrderFound(None, line=unclear[0], text=unclear[1])
 
 
 class CsvRows:

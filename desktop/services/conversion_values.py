@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import compress, repeat
 from operator import is_
 from zoneinfo import ZoneInfo
@@ -19,13 +19,16 @@ _AMOUNT = {
 }
 _NAMES = {DOT: "a dot", COMMA: "a comma"}
 _UTC_WORDS = re.compile(r"\s*(UTC|GMT)$", re.IGNORECASE)
-# How a file writes its dates when not as ISO 8601 (which is always understood): said by the user in the mapping
-# dialog, never guessed row by row. 03/10/2026 is 3 October for "dmy", 10 March for "mdy".
+# How a file writes its dates when not as ISO 8601 (which is always understood): said by the user (the mapping
+# dialog, the import window, --dates) or shown by the file's own dates, never guessed row by row. 03/10/2026 is
+# 3 October for "dmy", 10 March for "mdy".
 DATE_ORDERS = {
     "ymd": "year-month-day (2026-10-03)",
     "dmy": "day/month/year (03/10/2026, 3.10.2026)",
     "mdy": "month/day/year (10/03/2026)",
 }
+_ISO_START = re.compile(r"\s*\d{4}-\d{2}-\d{2}")
+_NUMERIC_START = re.compile(r"\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
 _NUMERIC_DATE = re.compile(
     r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
 )
@@ -160,6 +163,44 @@ class AmountReader:
         )
 
 
+def date_order_shown(text: str) -> str | None:
+    """How one date is written, as far as it shows: "ymd" (ISO 8601), "dmy" (a day above 12 comes first), "mdy"
+    (it comes second), "either" (03/10/2026 could be both); None for a blank or something else."""
+    if _ISO_START.match(text):
+        return "ymd"
+    numbers = _NUMERIC_START.match(text)
+    if numbers is None:
+        return None
+    first, second = int(numbers.group(1)), int(numbers.group(2))
+    if first > 12 >= second:
+        return "dmy"
+    if second > 12 >= first:
+        return "mdy"
+    return "either" if first <= 12 and second <= 12 else None
+
+
+def both_readings(text: str) -> str:
+    """What a date that could be either means each way: "3 October 2026 or 10 March 2026" ("" for another text)."""
+    numbers = _NUMERIC_START.match(text)
+    if numbers is None:
+        return ""
+    first, second, year = map(int, numbers.groups())
+    try:
+        day_first, month_first = date(year, second, first), date(year, first, second)
+    except ValueError:
+        return ""
+    return f"{_spelled(day_first)} or {_spelled(month_first)}"
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # fmt: skip
+
+
+def _spelled(day: date) -> str:
+    """3 October 2026, whatever the locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
 class LocalClock:
     """Turns file timestamps into the program's wall time: offsets converted, naive ones taken as local (or UTC)."""
 
@@ -223,7 +264,7 @@ class LocalClock:
         found = _NUMERIC_DATE.fullmatch(raw)
         example = "03/10/2026 or 03/10/2026 14:05" if self.date_order == "dmy" else "10/03/2026 or 10/03/2026 2:05 PM"
         written = DATE_ORDERS[self.date_order].split(" (")[0]
-        problem = f"'{raw}' is not a date written {written} (as the column mapping says); write it like {example}"
+        problem = f"'{raw}' is not a date written {written}, as this file's dates are; write it like {example}"
         if found is None:
             raise ValueError(problem)
         first, second, year, hour, minute, second_of_minute, half = found.groups()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -19,7 +21,7 @@ from desktop.db import Database
 from desktop.services.conversion_import import ConversionPreview, import_conversions, preview_conversions
 from desktop.services.conversion_mappings import get_saved_mapping, list_mappings
 from desktop.services.conversion_presets import FIELDS, PRESETS
-from desktop.services.conversion_values import DATE_ORDERS
+from desktop.services.conversion_values import DATE_ORDERS, both_readings
 from desktop.views.import_parts import ImportDialog
 from desktop.views.page_parts import table_of
 from desktop.views.tasks import run_with_progress
@@ -37,7 +39,8 @@ class ConversionImportDialog(ImportDialog):
         self.setWindowTitle("Import orders")
         self.resize(900, 620)
 
-        top = QHBoxLayout()
+        top = QVBoxLayout()
+        file_row, shape_row = QHBoxLayout(), QHBoxLayout()
         self.file_label = QLabel("No file chosen.")
         self.choose_button = QPushButton("Choose file…")
         self.format = QComboBox()
@@ -47,14 +50,30 @@ class ConversionImportDialog(ImportDialog):
         for saved in list_mappings(db):
             self.format.addItem(f"Saved mapping: {saved.name}", ("mapping", saved.name))
         self.map_button = QPushButton("Map columns…")
-        top.addWidget(self.file_label, 1)
-        top.addWidget(self.format)
-        top.addWidget(self.map_button)
-        top.addWidget(self.choose_button)
+        self.dates = QComboBox()
+        self.dates.addItem("as the file shows", None)
+        for order, label in DATE_ORDERS.items():
+            self.dates.addItem(label, order)
+        self.dates.setToolTip(
+            "Dates like 03/10/2026 are read day first or month first for the whole file, never row by row: "
+            "as its first date with a day above 12 shows, or as you say here."
+        )
+        file_row.addWidget(self.file_label, 1)
+        file_row.addWidget(self.choose_button)
+        shape_row.addWidget(QLabel("Format"))
+        shape_row.addWidget(self.format)
+        shape_row.addWidget(self.map_button)
+        shape_row.addSpacing(16)
+        shape_row.addWidget(QLabel("Dates are written"))
+        shape_row.addWidget(self.dates)
+        shape_row.addStretch(1)
+        top.addLayout(file_row)
+        top.addLayout(shape_row)
 
         self._build(top, self.run_import)
         self.choose_button.clicked.connect(self.choose_file)
         self.format.currentIndexChanged.connect(self._format_changed)
+        self.dates.currentIndexChanged.connect(self._dates_changed)
         self.map_button.clicked.connect(self.edit_mapping)
         if path is not None:
             self.set_path(path)
@@ -80,11 +99,21 @@ class ConversionImportDialog(ImportDialog):
         if self.path is not None:
             self.run_preview()
 
+    def _dates_changed(self) -> None:
+        if self.path is not None:
+            self.run_preview()
+
     def _options(self) -> dict[str, Any]:
+        """What the import is told: the format, and how dates are written when the user said (here, or in the
+        mapping); else the file's dates show it."""
         kind, value = self.format.currentData()
+        options: dict[str, Any] = {"date_order": self.dates.currentData()}
         if self.mapping is not None:
-            return {"mapping": self.mapping, "date_order": self.date_order}
-        return {"preset": value} if kind == "preset" else {}
+            options["mapping"] = self.mapping
+            options["date_order"] = options["date_order"] or self.date_order
+        elif kind == "preset":
+            options["preset"] = value
+        return options
 
     def edit_mapping(self) -> None:
         if self.path is None:
@@ -137,9 +166,24 @@ class ConversionImportDialog(ImportDialog):
             self.add_problems_tab(preview.problems)
             self.import_button.setEnabled(False)
             return
+        if s.dates_unclear:  # nothing else can be said before the dates are
+            readings = both_readings(s.dates_unclear)
+            self.summary.setText(
+                f"<b>How does this file write its dates?</b> '{escape(s.dates_unclear)}' could be {readings}, and "
+                "no date in the file shows which. Choose under <b>Dates are written</b> above; the whole file is "
+                "read that way."
+            )
+            self.tabs.clear()
+            self.add_problems_tab(preview.problems)
+            self.dates.setFocus()
+            self.import_button.setEnabled(False)
+            return
         attribution = ", ".join(f"{n:,} {kind}" for kind, n in s.by_attribution) or "none"
         days = f"{s.first_day} to {s.last_day}" if s.first_day else "no dates"
-        dates = f" Dates: {DATE_ORDERS[s.date_order].split(' (')[0]}." if s.date_order != "ymd" else ""
+        dates = ""
+        if s.date_order != "ymd":
+            why = f" ({s.date_reason})" if s.date_reason else ""
+            dates = f" Dates: {DATE_ORDERS[s.date_order].split(' (')[0]}{why}."
         text = (
             f"<b>{s.orders:,} orders</b> in {s.rows:,} rows ({days}), {s.amount:,.2f} in total. "
             f"<b>{s.new:,} new, {s.updated:,} updated, {s.unchanged:,} unchanged.</b><br>"
