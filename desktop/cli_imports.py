@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 
 
+DATES_HELP = (
+    "how the file writes dates that are not ISO 8601: dmy (03/10/2026 is 3 October) or mdy (10 March); "
+    "default: as the file's own dates show (a day above 12)"
+)
+
+
 def add_import_parsers(import_subparsers: Any) -> None:
     """Add `conversions FILE [--preset ...] [--dry-run]` and `clicks FILE [--dry-run]` to the import group."""
     conversions = import_subparsers.add_parser(
@@ -35,8 +41,7 @@ def add_import_parsers(import_subparsers: Any) -> None:
     conversions.add_argument(
         "--dates",
         choices=tuple(DATE_ORDERS),
-        help="how the file writes dates that are not ISO 8601: dmy (03/10/2026 is 3 October) or mdy (10 March); "
-        "default: as the file's own dates show (a day above 12), or as the mapping says",
+        help=DATES_HELP + ", or as the mapping says",
     )
     conversions.add_argument("--dry-run", action="store_true", help="check the file and say what would change")
     conversions.set_defaults(handler=cmd_import_conversions)
@@ -45,6 +50,7 @@ def add_import_parsers(import_subparsers: Any) -> None:
         help="import a click log (clicked_at, affiliate_code, ...) or daily counts (date, affiliate_code, clicks)",
     )
     clicks.add_argument("file", type=Path, metavar="FILE")
+    clicks.add_argument("--dates", choices=tuple(DATE_ORDERS), help=DATES_HELP)
     clicks.add_argument("--dry-run", action="store_true", help="check the file and say what would change")
     clicks.set_defaults(handler=cmd_import_clicks)
 
@@ -141,7 +147,7 @@ def cmd_import_clicks(args: argparse.Namespace) -> int:
 
     db = open_database(args.db)
     try:
-        result = import_clicks(db, args.file, dry_run=args.dry_run, progress=_progress_printer())
+        result = import_clicks(db, args.file, dry_run=args.dry_run, progress=_progress_printer(), date_order=args.dates)
     finally:
         db.dispose()
     for line in result.lines():

@@ -188,8 +188,8 @@ def test_dates_day_or_month_first_are_shown_by_the_file_or_said_with_dates(
         run("--db", str(database), "import", "conversions", str(unclear))
     assert [str(p) for p in excinfo.value.problems] == [
         "eu.csv, line 2, column 'occurred_at': '03/10/2026' could be day first or month first (3 October 2026 or "
-        "10 March 2026), and no date in the file shows which: say how the file writes dates (in the import window, 'Dates are written'; on the "
-        "command line, --dates dmy or --dates mdy)"
+        "10 March 2026), and no date in the file shows which: say how the file writes dates (in the import "
+        "window, 'Dates are written'; on the command line, --dates dmy or --dates mdy)"
     ]
     assert run("--db", str(database), "import", "conversions", str(unclear), "--dates", "dmy") == 0
     assert "read as day/month/year (as --dates says).\n" in capsys.readouterr().out

@@ -118,3 +118,28 @@ def test_cancelling_a_click_import_keeps_nothing(db: Database, tmp_path: Path) -
     with pytest.raises(KeyboardInterrupt):
         import_clicks(db, path, progress=cancel)
     assert dump(db) == before
+
+
+def test_dates_day_or_month_first_as_the_file_shows_or_as_said(shop: Database, tmp_path: Path) -> None:
+    daily = write_csv(tmp_path / "daily.csv", ["date", "affiliate_code", "clicks"],
+                      [["03/10/2026", "JANE", "40"], ["04/10/2026", "JANE", "35"]])  # fmt: skip
+    before = dump(shop)
+    with pytest.raises(BadInput) as excinfo:
+        import_clicks(shop, daily)
+    assert [str(p) for p in excinfo.value.problems] == [
+        "daily.csv, line 2, column 'date': '03/10/2026' could be day first or month first (3 October 2026 or "
+        "10 March 2026), and no date in the file shows which: say how the file writes dates (in the import "
+        "window, 'Dates are written'; on the command line, --dates dmy or --dates mdy)"
+    ]
+    assert dump(shop) == before
+    result = import_clicks(shop, daily, date_order="dmy")
+    assert (str(result.first_day), str(result.last_day)) == ("2026-10-03", "2026-10-04")
+    assert "Dates other than ISO 8601 read as day/month/year (as asked)." in result.lines()
+
+    log = write_csv(tmp_path / "log.csv", HEADER, [["10/03/2026 9:00 AM", "TOM", "v-9", "", "", ""],
+                                                   ["10/13/2026 2:30 PM", "TOM", "v-9", "", "", ""]])  # fmt: skip
+    result = import_clicks(shop, log)
+    assert (result.date_order, result.date_reason) == ("mdy", "'10/13/2026 2:30 PM' on line 3 shows it")
+    assert (str(result.first_day), str(result.last_day)) == ("2026-10-03", "2026-10-13")
+    with pytest.raises(BadInput, match="unknown date order 'ydm'"):
+        import_clicks(shop, log, date_order="ydm")

@@ -66,6 +66,23 @@ def test_every_bad_row_is_listed_and_import_stays_off(qtbot, shop: Database, tmp
     assert clicks(shop) == 0
 
 
+def test_the_user_says_how_dates_are_written_when_the_file_does_not(qtbot, shop: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    make_application()
+    rows = [["03/10/2026 10:00", "JANE", "v-1", ""], ["04/10/2026 11:00", "JANE", "v-2", ""]]
+    dialog = ClickImportDialog(shop, write_csv(tmp_path / "clicks.csv", HEADER, rows))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: bool(dialog.problems), timeout=10_000)
+    assert "3 October 2026 or 10 March 2026" in dialog.problems_table.item(0, 2).text()
+    assert not dialog.import_button.isEnabled()
+    dialog.dates.setCurrentIndex(dialog.dates.findData("dmy"))
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
+    assert "(2026-10-03 to 2026-10-04)" in dialog.summary.text() and "read as day/month/year" in dialog.summary.text()
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        dialog.import_button.click()
+    assert clicks(shop) == 2
+
+
 def test_the_page_imports_clicks_and_says_what_changed(qtbot, shop: Database, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     make_application()
     page = ConversionsPage(shop)

@@ -17,9 +17,17 @@ from desktop.models import Click, DailyClicks
 from desktop.services.attribution import AffiliateDirectory, AttributionRules, recompute_in_session
 from desktop.services.conversion_parse import ProblemList
 from desktop.services.conversion_presets import header_positions
-from desktop.services.conversion_source import CountedRows, data_rows, estimated_rows
+from desktop.services.conversion_source import (
+    CountedRows,
+    DateOrderFound,
+    check_date_order,
+    data_rows,
+    estimated_rows,
+    find_date_order,
+    unclear_dates,
+)
 from desktop.services.conversion_store import local_now, start_batch
-from desktop.services.conversion_values import LocalClock
+from desktop.services.conversion_values import DATE_ORDERS, LocalClock
 from desktop.services.errors import BadInput
 from desktop.services.fraud import FraudCheck, check_after_import
 from desktop.services.fraud_rules import plural
@@ -60,6 +68,8 @@ class ClickImportResult:
     dry_run: bool
     fraud: FraudCheck | None = None  # the fraud rules over the months imported (None: a dry run)
     columns: tuple[tuple[str, str], ...] = ()  # (column in the file, what it is read as)
+    date_order: str = "ymd"  # how dates that are not ISO 8601 were read (conversion_values.DATE_ORDERS)
+    date_reason: str = ""  # when the file's dates showed it
 
     def lines(self) -> list[str]:
         """What the import did (or would do), in a few sentences: the command line's and the window's words."""
@@ -78,6 +88,9 @@ class ClickImportResult:
                     f"Orders {again} because of the new clicks: {reattributed} changed."]  # fmt: skip
         if self.ignored_columns:
             told.append(f"Columns not read: {', '.join(self.ignored_columns)}.")
+        if self.date_order != "ymd":
+            written = DATE_ORDERS[self.date_order].split(" (")[0]
+            told.append(f"Dates other than ISO 8601 read as {written} ({self.date_reason or 'as asked'}).")
         if self.dry_run:
             told.append("Dry run: nothing was changed.")
         return told
@@ -91,7 +104,12 @@ class _DryRun(Exception):
 
 
 def import_clicks(
-    db: Database, path: Path | str, *, dry_run: bool = False, progress: Progress | None = None
+    db: Database,
+    path: Path | str,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    date_order: str | None = None,
 ) -> ClickImportResult:
     """Import a clicks file in one transaction; problems raise BadInput and change nothing.
 
@@ -99,6 +117,7 @@ def import_clicks(
     stored one for its affiliate and day (rows of one affiliate and day in the same file are added up). After
     clicks, orders not yet on a paid sheet are attributed again from the first new click's day on. A dry run
     does all of it and rolls back. `progress` is called every 10,000 rows; if it raises, nothing is kept.
+    Dates written day or month first are read as `date_order` says, else as the file's own dates show.
     """
     path = Path(path)
     settings = get_program(db)
@@ -108,10 +127,14 @@ def import_clicks(
         raise BadInput(exc.problems) from exc
     with table:
         shape, at, ignored = _columns(path.name, table.header)
+        date_column = at["clicked_at" if shape == "clicks" else "date"]
+        dates = DateOrderFound(check_date_order(date_order)) if date_order else find_date_order(path, None, date_column)
+        if dates.order is None:
+            raise BadInput([unclear_dates(path.name, table.header[date_column], dates)])
         source, holder = data_rows(table)
         rows = CountedRows(source, progress, estimated_rows(path), f"Reading {path.name}")
         names = {name: table.header[index] for name, index in at.items()}
-        reader = _Clicks(settings.timezone, at, names, ProblemList(path.name))
+        reader = _Clicks(LocalClock(settings.timezone, dates.order), at, names, ProblemList(path.name))
         try:
             with db.write() as session:
                 batch = start_batch(session, "clicks", path.name, shape, local_now(settings.timezone))
@@ -142,6 +165,8 @@ def import_clicks(
                     batch_id=None if dry_run else batch.id,
                     dry_run=dry_run,
                     columns=tuple((table.header[index], COLUMN_MEANINGS[name]) for name, index in at.items()),
+                    date_order=dates.order,
+                    date_reason=dates.reason,
                 )
                 if dry_run:
                     raise _DryRun(result)
@@ -176,8 +201,8 @@ def _columns(file: str, header: list[str]) -> tuple[str, dict[str, int], tuple[s
 class _Clicks:
     """Reads and checks the cells of one row; remembers the first and last time seen."""
 
-    def __init__(self, timezone: str, at: dict[str, int], names: dict[str, str], problems: ProblemList) -> None:
-        self.clock = LocalClock(timezone)
+    def __init__(self, clock: LocalClock, at: dict[str, int], names: dict[str, str], problems: ProblemList) -> None:
+        self.clock = clock
         self.at = at
         self.names = names
         self.problems = problems

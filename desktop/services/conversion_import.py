@@ -33,15 +33,16 @@ from desktop.services.conversion_presets import PresetChoice
 from desktop.services.conversion_source import (
     CountedRows,
     CsvRows,
-    DateOrderFound,
     OrderReader,
     ReaderChoice,
+    check_date_order,
     choose_reader,
     data_rows,
     estimated_rows,
     fewer_collections,
     find_convention,
     find_date_order,
+    unclear_dates,
 )
 from desktop.services.conversion_store import (
     ConnectionExecutor,
@@ -53,7 +54,7 @@ from desktop.services.conversion_store import (
     start_batch_in,
     stored_orders,
 )
-from desktop.services.conversion_values import DATE_ORDERS, AmountReader, LocalClock, both_readings
+from desktop.services.conversion_values import AmountReader, LocalClock
 from desktop.services.errors import BadInput
 from desktop.services.fraud import FraudCheck, check_after_import
 from desktop.services.program_settings import ProgramSettings, get_program
@@ -184,17 +185,6 @@ def import_conversions(
     return ConversionImportResult(run.summary(), batch_id, dry_run, fraud)
 
 
-def _unclear_dates(name: str, reader: OrderReader, dates: DateOrderFound) -> Problem:
-    column = reader.date_column()
-    readings = both_readings(dates.text)
-    message = (
-        f"'{dates.text}' could be day first or month first ({readings}), and no date in the file shows which: "
-        "say how the file writes dates (in the import window, 'Dates are written'; on the command line, "
-        "--dates dmy or --dates mdy)"
-    )
-    return Problem(name, dates.line, reader.header[column] if column is not None else None, message)
-
-
 @dataclass
 class _Tally:
     rows: int = 0
@@ -224,9 +214,7 @@ class _Run:
         date_order: str | None = None,
     ) -> None:
         self.db, self.path, self.preset, self.mapping, self.progress = db, path, preset, mapping, progress
-        if date_order is not None and date_order not in DATE_ORDERS:
-            raise BadInput(f"unknown date order '{date_order}' (known: {', '.join(DATE_ORDERS)})")
-        self.date_order = date_order or "ymd"
+        self.date_order = check_date_order(date_order) if date_order is not None else "ymd"
         self.date_given = date_order is not None  # else the file's dates show it (find_date_order)
         self.date_reason = ""
         self.dates_unclear = ""  # the first date that could be either, when no date shows which
@@ -332,7 +320,10 @@ class _Run:
         if not self.date_given:
             dates = find_date_order(self.path, ahead, reader.date_column())
             if dates.order is None:
-                self.header_problems.append(_unclear_dates(name, reader, dates))
+                column = reader.date_column()
+                self.header_problems.append(
+                    unclear_dates(name, reader.header[column] if column is not None else None, dates)
+                )
                 self.dates_unclear = dates.text
                 return None
             self.date_order, self.date_reason = dates.order, dates.reason

@@ -30,7 +30,15 @@ from desktop.services.conversion_presets import (
     resolve_generic,
 )
 from desktop.services.conversion_shops import ShopifyReader, StripeReader, WooCommerceReader
-from desktop.services.conversion_values import DOT, ConventionFinder, DecimalConvention, date_order_shown
+from desktop.services.conversion_values import (
+    DATE_ORDERS,
+    DOT,
+    ConventionFinder,
+    DecimalConvention,
+    both_readings,
+    date_order_shown,
+)
+from desktop.services.errors import BadInput
 from desktop.services.tabular import MAX_LISTED_PROBLEMS, XLSX_SUFFIXES, Problem, Table, TableError, open_table
 
 Progress = Callable[[int, int, str], None]
@@ -178,40 +186,70 @@ class DateOrderFound:
     text: str = ""
 
 
-def find_date_order(path: Path, ahead: Ahead, column: int | None) -> DateOrderFound:
-    """A file whose first date is ISO 8601 is read as such at once. Otherwise the first date written day first
-    (13/10/2026) or month first (10/13/2026) decides: in the rows looked at already, else further on, read
-    again to the end if need be, as find_convention() does."""
-    unclear: tuple[int, str] | None = None
+class DateOrderScan:
+    """Looks at a file's dates one row at a time for the first that shows how they are written."""
 
-    def look(line: int, cells: list[str]) -> DateOrderFound | None:
-        nonlocal unclear
-        text = cells[column] if column is not None and column < len(cells) else ""
+    def __init__(self, column: int) -> None:
+        self.column = column
+        self.unclear: tuple[int, str] | None = None  # the first date that could be either
+
+    def look(self, line: int, cells: list[str]) -> DateOrderFound | None:
+        """The answer, once this row gives it: ISO 8601 as the file's first date, or a day above 12."""
+        text = cells[self.column] if self.column < len(cells) else ""
         shown = date_order_shown(text)
-        if shown == "ymd" and unclear is None:
+        if shown == "ymd" and self.unclear is None:
             return DateOrderFound("ymd")
         if shown in ("dmy", "mdy"):
             return DateOrderFound(shown, f"'{text.strip()}' on line {line} shows it")
-        if shown == "either" and unclear is None:
-            unclear = (line, text.strip())
+        if shown == "either" and self.unclear is None:
+            self.unclear = (line, text.strip())
         return None
 
+    def rest(self, path: Path, after: int = 0) -> DateOrderFound:
+        """Read the file (again) past line `after` for the answer, to its end if need be."""
+        with open_table(path) as again:
+            for line, row in again.rows():
+                if line > after and (found := self.look(line, row)) is not None:
+                    return found
+        if self.unclear is None:  # no date at all: each row's own date is checked as it is read
+            return DateOrderFound("ymd")
+        return DateOrderFound(None, line=self.unclear[0], text=self.unclear[1])
+
+
+def find_date_order(path: Path, ahead: Ahead | None, column: int | None) -> DateOrderFound:
+    """A file whose first date is ISO 8601 is read as such at once. Otherwise the first date written day first
+    (13/10/2026) or month first (10/13/2026) decides: in the rows looked at already (`ahead`), else further on,
+    read again to the end if need be, as find_convention() does."""
     if column is None:
         return DateOrderFound("ymd")
+    scan = DateOrderScan(column)
     last = 0
-    for lines, cells in ahead.taken:
+    for lines, cells in ahead.taken if ahead is not None else []:
         for line, row in zip(lines, cells, strict=True):
-            found = look(line, row)
+            found = scan.look(line, row)
             if found is not None:
                 return found
             last = line
-    if unclear is None:  # no date in the first rows: each row's own date is checked as it is read
+    if ahead is not None and scan.unclear is None:  # no date in the first rows: each row's is checked as read
         return DateOrderFound("ymd")
-    with open_table(path) as again:
-        for line, row in again.rows():
-            if line > last and (found := look(line, row)) is not None:
-                return found
-    return DateOrderFound(None, line=unclear[0], text=unclear[1])
+    return scan.rest(path, last)
+
+
+def check_date_order(order: str) -> str:
+    """A date order the user gave, or BadInput naming the known ones."""
+    if order not in DATE_ORDERS:
+        raise BadInput(f"unknown date order '{order}' (known: {', '.join(DATE_ORDERS)})")
+    return order
+
+
+def unclear_dates(file: str, column: str | None, dates: DateOrderFound) -> Problem:
+    """The problem of a file whose dates could all be day or month first: the first one, read both ways."""
+    message = (
+        f"'{dates.text}' could be day first or month first ({both_readings(dates.text)}), and no date in the file "
+        "shows which: say how the file writes dates (in the import window, 'Dates are written'; on the command "
+        "line, --dates dmy or --dates mdy)"
+    )
+    return Problem(file, dates.line, column, message)
 
 
 class CsvRows:

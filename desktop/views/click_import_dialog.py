@@ -6,12 +6,12 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from desktop.db import Database
 from desktop.services.click_import import ClickImportResult, import_clicks
 from desktop.services.errors import BadInput
-from desktop.views.import_parts import ImportDialog
+from desktop.views.import_parts import ImportDialog, dates_combo
 from desktop.views.page_parts import table_of
 from desktop.views.tasks import run_with_progress
 
@@ -31,16 +31,24 @@ class ClickImportDialog(ImportDialog):
         self.setWindowTitle("Import clicks")
         self.resize(820, 520)
         self.file_label = QLabel(str(path))
-        self._build(self.file_label, self.run_import)
+        self.dates = dates_combo()
+        top = QHBoxLayout()
+        top.addWidget(self.file_label, 1)
+        top.addWidget(QLabel("Dates are written"))
+        top.addWidget(self.dates)
+        self._build(top, self.run_import)
+        self.dates.currentIndexChanged.connect(self.run_preview)
         self.run_preview()
 
     def run_preview(self) -> None:
         self.summary.setText("Reading the file…")
-        db, path = self.db, self.path
+        self.problems = []
+        db, path, dates = self.db, self.path, self.dates.currentData()
+        self.import_button.setEnabled(False)
         self.task = run_with_progress(
             self,
             "Reading the clicks…",
-            lambda progress: import_clicks(db, path, dry_run=True, progress=progress),
+            lambda progress: import_clicks(db, path, dry_run=True, progress=progress, date_order=dates),
             self.show_preview,
             self._failed,
         )
@@ -70,7 +78,7 @@ class ClickImportDialog(ImportDialog):
             self.summary.setText(f"<b style='color:#b3261e'>Cannot read this file.</b> {escape(str(exc))}")
 
     def run_import(self) -> None:
-        db, path = self.db, self.path
+        db, path, dates = self.db, self.path, self.dates.currentData()
         self.import_button.setEnabled(False)
 
         def done(result: ClickImportResult) -> None:
@@ -86,6 +94,10 @@ class ClickImportDialog(ImportDialog):
             self.import_button.setEnabled(True)
 
         self.task = run_with_progress(
-            self, "Importing clicks…", lambda progress: import_clicks(db, path, progress=progress), done, failed
+            self,
+            "Importing clicks…",
+            lambda progress: import_clicks(db, path, progress=progress, date_order=dates),
+            done,
+            failed,
         )
         self.task.cancelled.connect(cancelled)

@@ -22,7 +22,7 @@ from desktop.services.conversion_import import ConversionPreview, import_convers
 from desktop.services.conversion_mappings import get_saved_mapping, list_mappings
 from desktop.services.conversion_presets import FIELDS, PRESETS
 from desktop.services.conversion_values import DATE_ORDERS, both_readings
-from desktop.views.import_parts import ImportDialog
+from desktop.views.import_parts import ImportDialog, dates_combo
 from desktop.views.page_parts import table_of
 from desktop.views.tasks import run_with_progress
 
@@ -50,14 +50,7 @@ class ConversionImportDialog(ImportDialog):
         for saved in list_mappings(db):
             self.format.addItem(f"Saved mapping: {saved.name}", ("mapping", saved.name))
         self.map_button = QPushButton("Map columns…")
-        self.dates = QComboBox()
-        self.dates.addItem("as the file shows", None)
-        for order, label in DATE_ORDERS.items():
-            self.dates.addItem(label, order)
-        self.dates.setToolTip(
-            "Dates like 03/10/2026 are read day first or month first for the whole file, never row by row: "
-            "as its first date with a day above 12 shows, or as you say here."
-        )
+        self.dates = dates_combo()
         file_row.addWidget(self.file_label, 1)
         file_row.addWidget(self.choose_button)
         shape_row.addWidget(QLabel("Format"))

@@ -5,8 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLayout, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLayout,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from desktop.services.conversion_values import DATE_ORDERS
 from desktop.views.page_parts import table_of
 
 
@@ -41,3 +51,16 @@ class ImportDialog(QDialog):
         self.problems_table = table_of(("Line", "Column", "Problem"), rows)
         total = len(problems) if count is None else count
         self.tabs.addTab(self.problems_table, f"Problems ({total:,})")
+
+
+def dates_combo() -> QComboBox:
+    """'Dates are written': as the file's own dates show (None), or as the user says (conversion_values.DATE_ORDERS)."""
+    combo = QComboBox()
+    combo.addItem("as the file shows", None)
+    for order, label in DATE_ORDERS.items():
+        combo.addItem(label, order)
+    combo.setToolTip(
+        "Dates like 03/10/2026 are read day first or month first for the whole file, never row by row: "
+        "as its first date with a day above 12 shows, or as you say here."
+    )
+    return combo
