@@ -98,3 +98,13 @@ def test_orders_that_earn_nothing_say_why(db: Database, tmp_path: Path) -> None:
     assert order(db, "A-3").commission_note == "Refunded orders earn no commission."
     assert order(db, "O-1").commission_note.startswith("Organic")
     assert all(order(db, oid).estimate_total is None for oid in ("A-2", "A-3", "O-1"))
+
+
+def test_an_order_in_another_currency_than_the_programs_earns_nothing(program: Database, tmp_path: Path) -> None:
+    load(program, tmp_path, "A-1,2026-10-02T10:00:00,120.00,TENT,JANE,approved\n")
+    save_program(program, replace(get_program(program), currency="EUR"))  # the shop changed its currency since
+    detail = order(program, "A-1")
+    assert detail.estimate == () and detail.estimate_total is None
+    assert detail.commission_note == (
+        "In USD, not the program's EUR: no payout sheet takes it, so it earns no commission."
+    )

@@ -308,6 +308,7 @@ def get_conversion(db: Database, conversion_id: int, *, today: date | None = Non
 def _estimate(db: Database, conv: Any, today: date | None) -> tuple[tuple[CommissionView, ...], Decimal | None, str]:
     """What the plan gives an approved order no sheet holds yet: the engine on the affiliate's approved orders of
     the month not on an approved sheet (a tier depends on all of them), as the month's sheet would be built today."""
+    from desktop.services.fraud_rules import plural
     from desktop.services.metrics import month_commissions, month_orders, plan_terms_loader
     from desktop.services.payout_build import program_today
     from desktop.services.payout_inputs import program_settings
@@ -330,10 +331,9 @@ def _estimate(db: Database, conv: Any, today: date | None) -> tuple[tuple[Commis
         for line in result.lines
         if line.order_id == conv.order_id
     )
-    orders = len({line.order_id for line in lines})
-    note = (f"Not on a payout sheet yet. Estimate by today's plan, with the {orders:,} approved "
-            f"{'order' if orders == 1 else 'orders'} this affiliate has in {period} so far; the {period} sheet "
-            "decides.")  # fmt: skip
+    orders = plural(len({line.order_id for line in lines}), "approved order")
+    note = (f"Not on a payout sheet yet. Estimate by today's plan, with the {orders} this affiliate has in "
+            f"{period} so far; the {period} sheet decides.")  # fmt: skip
     if result.over_cap > 0:
         note += (f" The plan's cap takes {format_money(result.over_cap)} off the month's "
                  f"{format_money(result.gross)} in all.")  # fmt: skip
