@@ -19,23 +19,46 @@ from desktop.db import Database
 from desktop.models import AFFILIATE_STATUSES, Affiliate, CommissionPlan, CouponCode, SocialProfile, StatusChange, Tag
 from desktop.models import affiliate_tag as AffiliateTag
 from desktop.services.affiliate_export import COLUMNS, IN_CHUNK, PLATFORMS, chunks, export_affiliates, select_in
+from desktop.services.attribution import AttributionRules, codes_changed, recompute_in_session
 from desktop.services.errors import BadInput
+from desktop.services.program_settings import program_in
 from desktop.services.safe_files import FORMULA_TRIGGERS
 from desktop.services.tabular import Problem, Table, TableError, normalise_header, open_table
 
 # The export and the file's columns live in affiliate_export; the screens, the CLI and the tests import them from here.
-__all__ = ["COLUMNS", "MAX_FOLLOWERS", "PLATFORMS", "PROGRESS_EVERY", "SAMPLE_ROWS", "ImportPreview", "ImportResult",
-           "Progress", "export_affiliates", "import_affiliates", "preview_affiliate_import"]
+__all__ = [
+    "COLUMNS",
+    "MAX_FOLLOWERS",
+    "PLATFORMS",
+    "PROGRESS_EVERY",
+    "SAMPLE_ROWS",
+    "ImportPreview",
+    "ImportResult",
+    "Progress",
+    "export_affiliates",
+    "import_affiliates",
+    "preview_affiliate_import",
+]
 
 Progress = Callable[[int, int, str], None]
-_ALIASES = {"affiliate_code": "code", "e_mail": "email", "coupons": "coupon_codes", "coupon_code": "coupon_codes",
-            "paypal_email": "payee_email", "tag": "tags", "twitter": "x", "twitter_followers": "x_followers"}
+_ALIASES = {
+    "affiliate_code": "code",
+    "e_mail": "email",
+    "coupons": "coupon_codes",
+    "coupon_code": "coupon_codes",
+    "paypal_email": "payee_email",
+    "tag": "tags",
+    "twitter": "x",
+    "twitter_followers": "x_followers",
+}
 _PLAIN = ("name", "email", "website", "joined_on", "phone", "country", "audience")  # stored as the file says
 _LISTS = ("coupon_codes", "tags", "niches")
 _MAX_LENGTH = {"name": 200, "website": 500, "phone": 40, "country": 60, "audience": 20_000}
 # A new affiliate is compared with this empty one, and inserted as it plus what the file says.
-_NEW_ROW: dict[str, Any] = {**dict.fromkeys((*_PLAIN, "status", "plan_id", "payee_email", "niches")),
-                            "total_followers": 0}
+_NEW_ROW: dict[str, Any] = {
+    **dict.fromkeys((*_PLAIN, "status", "plan_id", "payee_email", "niches")),
+    "total_followers": 0,
+}
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _EMAIL = re.compile(r"[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+")
 _URL = re.compile(r"(?i)(https?://|www\.)")
@@ -109,6 +132,7 @@ class _Changes:
     social_updates: list[dict[str, Any]] = field(default_factory=list)
     social_deletes: list[int] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)  # status changes
+    codes_changed: set[str] = field(default_factory=set)  # codes and coupons whose orders may change hands
 
 
 def preview_affiliate_import(db: Database, path: Path | str, *, progress: Progress | None = None) -> ImportPreview:
@@ -143,8 +167,11 @@ def import_affiliates(db: Database, path: Path | str, *, progress: Progress | No
         if problems := _all_problems(parsed, changes):
             raise BadInput(problems)
         _apply(session, changes, f"import from {parsed.file}", progress)
+        if changes.codes_changed:  # orders not yet on an approved sheet that name them (DESIGN §7)
+            session.flush()
+            rules = AttributionRules.of(program_in(session))
+            recompute_in_session(session, rules, mentioning=changes.codes_changed, progress=progress)
     return ImportResult(parsed.file, len(changes.new), len(changes.updates), changes.unchanged)
-
 
 
 # --- reading and checking the file ----------------------------------------------------------------------------
@@ -175,8 +202,11 @@ def _read(path: Path, progress: Progress | None) -> _Parsed:
                 coupons = row.values.get("coupon_codes", ())
                 for key, value in [("code", row.code), *(("coupon_codes", coupon) for coupon in coupons)]:
                     if (first := first_line.setdefault((key, value.upper()), line)) != line:
-                        message = (f"code {_show(value)} is on {word} {first} and {line}; codes must be unique"
-                                   if key == "code" else f"coupon {_show(value)} is given on {word} {first} and {line}")
+                        message = (
+                            f"code {_show(value)} is on {word} {first} and {line}; codes must be unique"
+                            if key == "code"
+                            else f"coupon {_show(value)} is given on {word} {first} and {line}"
+                        )
                         parsed.problems.append(Problem(parsed.file, line, parsed.headers[key], message))
                 if not parsed.problems or parsed.problems[-1].line != line:
                     parsed.rows.append(row)
@@ -245,8 +275,13 @@ def _parse_cell(key: str, raw: str) -> Any:
         return (None, value) if limit == 500 else (value, None)  # (handle, url)
     if len(value) > _MAX_LENGTH.get(key, 1_000):
         raise ValueError(f"is longer than {_MAX_LENGTH.get(key, 1_000)} characters")
-    parse = {"status": str.lower, "joined_on": _parse_date, "coupon_codes": _parse_coupons, "tags": _parse_tags,
-             "niches": _parse_niches}.get(key, _parse_followers if key.endswith("_followers") else str)
+    parse = {
+        "status": str.lower,
+        "joined_on": _parse_date,
+        "coupon_codes": _parse_coupons,
+        "tags": _parse_tags,
+        "niches": _parse_niches,
+    }.get(key, _parse_followers if key.endswith("_followers") else str)
     return parse(value)
 
 
@@ -340,9 +375,13 @@ def _reconcile(session: Session, parsed: _Parsed) -> _Changes:
         for holder, code, _ in select_in(session, stmt, CouponCode.affiliate_id, ids):
             old_coupons[holder].append(code)
     # A coupon may move to another affiliate when its holder's row in this file no longer lists it.
-    released = {coupon.upper() for row in parsed.rows if "coupon_codes" in row.values
-                for coupon in old_coupons.get(id_by_code.get(row.code.upper(), 0), ())
-                if coupon.upper() not in {c.upper() for c in row.values["coupon_codes"]}}
+    released = {
+        coupon.upper()
+        for row in parsed.rows
+        if "coupon_codes" in row.values
+        for coupon in old_coupons.get(id_by_code.get(row.code.upper(), 0), ())
+        if coupon.upper() not in {c.upper() for c in row.values["coupon_codes"]}
+    }
     tag_keys = {name.casefold() for name in session.scalars(select(Tag.name))}
     old_tags: dict[int, set[str]] = defaultdict(set)
     if "tags" in present:
@@ -388,6 +427,9 @@ def _reconcile(session: Session, parsed: _Parsed) -> _Changes:
         changed = False
         if "coupon_codes" in values and sorted(values["coupon_codes"]) != sorted(old_coupons[affiliate_id or 0]):
             changes.coupons[key], changed = values["coupon_codes"], True
+        had = None if is_new else (row.code, old_coupons[affiliate_id or 0])
+        has = values.get("coupon_codes", had[1] if had else ())
+        changes.codes_changed |= codes_changed(had, (row.code, has))
         if "tags" in values and {tag.casefold() for tag in values["tags"]} != old_tags[affiliate_id or 0]:
             changes.tags[key], changed = [tag.casefold() for tag in values["tags"]], True
         if social_columns:
@@ -468,10 +510,22 @@ def _apply(session: Session, changes: _Changes, reason: str, progress: Progress 
         session.execute(update(SocialProfile), changes.social_updates, execution_options=quiet)
     stamp = {"changed_at": datetime.now().replace(microsecond=0), "changed_by": _user(), "reason": reason}
     inserts = (
-        (CouponCode, [{"affiliate_id": owner(key), "code": code, "code_key": code.upper()}
-                      for key, codes in changes.coupons.items() for code in codes]),
-        (AffiliateTag, [{"affiliate_id": owner(key), "tag_id": tag_ids[tag]}
-                        for key, tags in changes.tags.items() for tag in tags]),
+        (
+            CouponCode,
+            [
+                {"affiliate_id": owner(key), "code": code, "code_key": code.upper()}
+                for key, codes in changes.coupons.items()
+                for code in codes
+            ],
+        ),
+        (
+            AffiliateTag,
+            [
+                {"affiliate_id": owner(key), "tag_id": tag_ids[tag]}
+                for key, tags in changes.tags.items()
+                for tag in tags
+            ],
+        ),
         (SocialProfile, [{**row, "affiliate_id": owner(row["affiliate_id"])} for row in changes.socials]),
         (StatusChange, [{**row, **stamp, "affiliate_id": owner(row["affiliate_id"])} for row in changes.history]),
     )

@@ -329,16 +329,21 @@ def create_affiliate(db: Database, data: AffiliateInput, *, changed_by: str | No
         session.flush()
         _record_history(session, {row.id: None}, row.status, now, changed_by, data.status_reason)
         new_id = row.id
-    if data.coupon_codes:
-        _reattribute(db)
+        _reattribute(session, None, (row.code, [c.code for c in row.coupons]))
     return new_id
 
 
-def _reattribute(db: Database) -> None:
-    """Coupons or codes changed: orders not yet on an approved sheet may belong to someone else now (DESIGN §7)."""
-    from desktop.services.attribution import recompute_attribution  # attribution reads affiliates: import late
+def _reattribute(session: Session, before: tuple[str, list[str]] | None, after: tuple[str, list[str]]) -> None:
+    """Codes or coupons changed: the orders not yet on an approved sheet that mention them may belong to someone
+    else now (DESIGN §7). In the same transaction as the change."""
+    from desktop.services.attribution import AttributionRules, codes_changed, recompute_in_session  # import late
+    from desktop.services.program_settings import program_in
 
-    recompute_attribution(db)
+    changed = codes_changed(before, after)
+    if changed:
+        session.flush()  # the attribution reads the affiliates as they are now
+        rules = AttributionRules.of(program_in(session))
+        recompute_in_session(session, rules, mentioning=changed)
 
 
 def update_affiliate(db: Database, affiliate_id: int, data: AffiliateInput, *, changed_by: str | None = None) -> None:
@@ -351,14 +356,12 @@ def update_affiliate(db: Database, affiliate_id: int, data: AffiliateInput, *, c
             raise ValidationFailed(errors)
         now = _now(session)
         old_status = row.status
-        old_signals = (row.code, sorted(c.code_key for c in row.coupons))
+        before = (row.code, [c.code for c in row.coupons])
         _apply(session, row, data, now)
         if row.status != old_status:
             _record_history(session, {row.id: old_status}, row.status, now, changed_by, data.status_reason)
         _drop_unused_tags(session)
-        signals_changed = (row.code, sorted(c.code_key for c in row.coupons)) != old_signals
-    if signals_changed:
-        _reattribute(db)
+        _reattribute(session, before, (row.code, [c.code for c in row.coupons]))
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:

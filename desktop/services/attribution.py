@@ -11,7 +11,7 @@ from itertools import compress, repeat
 from operator import is_
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, and_, bindparam, exists, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from desktop.db import Database
@@ -289,6 +289,7 @@ class Attributor:
 # --- recomputing stored orders -------------------------------------------------------------------------------
 
 RECOMPUTE_CHUNK = 5000
+CODES_MENTIONED_AT_MOST = 200  # more changed codes than this: every order not on a sheet is looked at
 
 
 def recompute_attribution(
@@ -300,14 +301,31 @@ def recompute_attribution(
         return recompute_in_session(session, AttributionRules.of(settings), since=since, progress=progress)
 
 
+def codes_changed(before: tuple[str, Collection[str]] | None, after: tuple[str, Collection[str]]) -> set[str]:
+    """The codes whose orders may go to someone else now: (affiliate code, coupon codes) before and after a save,
+    `before` None for a new affiliate. Upper case, as codes are matched."""
+    old_code, old_coupons = before if before is not None else ("", ())
+    new_code, new_coupons = after
+    changed = {code.upper() for code in old_coupons} ^ {code.upper() for code in new_coupons}
+    if old_code.upper() != new_code.upper() or old_code != new_code:
+        changed |= {old_code.upper(), new_code.upper()} - {""}
+    return changed
+
+
 def recompute_in_session(
     session: Session,
     rules: AttributionRules,
     *,
     since: date | None = None,
+    mentioning: Collection[str] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> int:
-    """The work of recompute_attribution inside the caller's transaction (a clicks import uses it)."""
+    """The work of recompute_attribution inside the caller's transaction (a clicks import uses it).
+
+    `mentioning`: only the orders whose coupon or referral code mentions one of these codes (any case) can
+    change: an affiliate's code or coupons were changed. They are found in one pass; the attribution itself
+    decides, as for every order.
+    """
     attributor = Attributor(rules, AffiliateDirectory.load(session))
     with_clicks = has_visitor_clicks(session)
     table = Conversion.__table__
@@ -325,6 +343,13 @@ def recompute_in_session(
     conditions: list[Any] = [table.c.paid_sheet_id.is_(None)]
     if since is not None:
         conditions.append(table.c.local_date >= since)
+    if mentioning is not None:
+        keys = sorted({code.strip().upper() for code in mentioning if code.strip()})
+        if not keys:
+            return 0
+        if len(keys) <= CODES_MENTIONED_AT_MOST:
+            coupon, referral = func.upper(table.c.coupon_code), func.upper(table.c.referral_code)
+            conditions.append(or_(referral.in_(keys), *(coupon.contains(key, autoescape=True) for key in keys)))
     change = (
         update(table)
         .where(table.c.id == bindparam("b_id"))

@@ -311,11 +311,11 @@ def _estimate(db: Database, conv: Any, today: date | None) -> tuple[tuple[Commis
     from desktop.services.fraud_rules import plural
     from desktop.services.metrics import month_commissions, month_orders, plan_terms_loader
     from desktop.services.payout_build import program_today
-    from desktop.services.payout_inputs import program_settings
+    from desktop.services.program_settings import program_in
 
     period = f"{conv.local_date:%Y-%m}"
     with db.read() as session:
-        settings = program_settings(session)
+        settings = program_in(session)
         if conv.currency != settings.currency:
             return (), None, (f"In {conv.currency}, not the program's {settings.currency}: no payout sheet takes "
                               "it, so it earns no commission.")  # fmt: skip

@@ -30,14 +30,13 @@ from desktop.services.payout_inputs import (
     current_plans,
     open_holds,
     previous_sheet,
-    program_settings,
     rate_boosts,
     terms_for,
 )
 from desktop.services.payout_orders import LineWriter, count_orders, insert_payout_lines, order_lines
 from desktop.services.payout_refunds import cents, insert_refund_adjustments, refund_adjustments
 from desktop.services.payout_types import PayableChange, SheetSummary, check_period, period_end, period_start
-from desktop.services.program_settings import ProgramSettings
+from desktop.services.program_settings import ProgramSettings, program_in
 
 Progress = Callable[[int, int, str], None]
 
@@ -66,7 +65,7 @@ class Built:
 def rebuild(session: Session, sheet: PayoutSheet, period: str, as_of: date, progress: Progress | None) -> Built:
     """Replace the draft's lines with a fresh computation, in the caller's transaction."""
     report = progress or (lambda done, total, what: None)
-    settings = program_settings(session)
+    settings = program_in(session)
     now, user = datetime.now().replace(microsecond=0), current_user()
     last_day = min(period_end(period), as_of - timedelta(days=settings.hold_days))
     digest = hashlib.sha256(f"{period}|{as_of}|{settings.payout_threshold}|{settings.currency}".encode())
@@ -208,7 +207,7 @@ def build_payout_sheet(
 
     settle_due_targets(db, as_of)  # targets of finished months first, so their bonuses are on this sheet
     with db.write() as session:
-        settings = program_settings(session)
+        settings = program_in(session)
         as_of = as_of or program_today(settings.timezone)
         if period_start(period) > as_of:
             raise BadInput(f"{period} has not started yet (as of {as_of.isoformat()}): there is nothing to pay")

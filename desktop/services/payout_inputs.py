@@ -17,7 +17,6 @@ from desktop.models import (
     PayoutLine,
     PayoutSheet,
     PlanVersion,
-    Program,
     RateReward,
 )
 from desktop.money import from_cents
@@ -26,7 +25,6 @@ from desktop.services.errors import RefusedByState
 from desktop.services.payout_refunds import cents
 from desktop.services.payout_types import BONUS_KINDS
 from desktop.services.plans import PlanInput, ProductInput, TierInput, describe_plan, to_terms
-from desktop.services.program_settings import ProgramSettings, default_settings
 
 RATE_SCALE = Decimal(1_000_000)  # the Rate column keeps millionths
 
@@ -40,19 +38,6 @@ class PlanUsed:
     label: str  # "Standard v2"
     description: str  # "10 % of sales · tiers from 2,000.00"
     terms: PlanTerms
-
-
-def program_settings(session: Session) -> ProgramSettings:
-    row = session.get(Program, 1)
-    if row is None:
-        return default_settings()
-    return ProgramSettings(
-        name=row.name,
-        currency=row.currency,
-        timezone=row.timezone,
-        payout_threshold=row.payout_threshold,
-        hold_days=row.hold_days,
-    )
 
 
 def affiliate_plans(session: Session) -> tuple[dict[int, int | None], int | None]:

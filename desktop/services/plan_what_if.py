@@ -18,12 +18,13 @@ from desktop.services.commission_engine import OrderLine, PeriodCommission, Plan
 from desktop.services.errors import BadInput, RefusedByState, ValidationFailed
 from desktop.services.metrics import DateRange, default_plan_id
 from desktop.services.payout_build import program_today
-from desktop.services.payout_inputs import current_plans, program_settings, rate_boosts
+from desktop.services.payout_inputs import current_plans, rate_boosts
 from desktop.services.payout_orders import count_orders, order_lines
 from desktop.services.payout_queries import count_commission_lines
 from desktop.services.payout_refunds import cents
 from desktop.services.payout_types import check_period, period_end, period_of, period_start, previous_period
 from desktop.services.plan_input import PlanInput, terms_problems, to_terms
+from desktop.services.program_settings import program_in
 
 Progress = Callable[[int, int, str], None]
 _REPORT_EVERY = 500  # affiliates between two progress reports
@@ -127,7 +128,7 @@ def _paid_later(states: dict[str, str], period: str) -> str | None:
 def periods_available(db: Database, today: date | None = None) -> WhatIfPeriods:
     """Months with approved, attributed orders that can be replayed (not those paid on a later month's sheet)."""
     with db.read() as session:
-        today = today or program_today(program_settings(session).timezone)
+        today = today or program_today(program_in(session).timezone)
         c = Conversion
         days = session.scalars(
             select(c.local_date).where(c.status == "approved", c.affiliate_id.is_not(None)).group_by(c.local_date)
@@ -250,7 +251,7 @@ def _replay_open(
 ) -> tuple[int, list[_Replayed]]:  # fmt: skip
     """The orders a sheet of the period would take (the whole month), under the saved plan and the edited one;
     with the number of those orders that are from earlier months."""
-    currency = program_settings(session).currency
+    currency = program_in(session).currency
     last_day = period_end(period)
     start = datetime.combine(period_start(period), datetime.min.time())
     on_plan = set(session.scalars(_on_plan(plan_id)))
@@ -282,7 +283,7 @@ def what_if(db: Database, plan_id: int, data: PlanInput, period: str, progress: 
         plan = current_plans(session, {plan_id})[plan_id]  # RefusedByState when the plan was deleted
         plan_name = plan.terms.name
         edited = _edited_terms(data, plan_name)
-        settings = program_settings(session)
+        settings = program_in(session)
         query = select(Affiliate.id, Affiliate.code, Affiliate.name).where(Affiliate.id.in_(_on_plan(plan_id)))
         people: dict[int, tuple[str, str]] = {aid: (code, name) for aid, code, name in session.execute(query)}
 

@@ -66,8 +66,13 @@ def _from_row(row: Program) -> ProgramSettings:
 
 def get_program(db: Database) -> ProgramSettings:
     with db.read() as session:
-        row = session.get(Program, 1)
-        return _from_row(row) if row is not None else default_settings()
+        return program_in(session)
+
+
+def program_in(session: Session) -> ProgramSettings:
+    """The settings, read in the caller's transaction."""
+    row = session.get(Program, 1)
+    return _from_row(row) if row is not None else default_settings()
 
 
 def validate_program(settings: ProgramSettings) -> dict[str, str]:
