@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -178,3 +179,38 @@ def test_orders_import_uses_clicks_already_there(any_db: Database, tmp_path: Pat
         ["Z-1", "2026-10-10 12:00", "50.00", "", "", "", "", "v-1", "", ""],
     ]))  # fmt: skip
     assert orders(any_db)["Z-1"]["detail"] == "last click 2026-10-09 08:00 by visitor v-1, 1 day before the order"
+
+
+def test_new_attribution_rules_move_the_orders_not_on_an_approved_sheet(
+    db: Database, partners: dict[str, int], tmp_path: Path
+) -> None:
+    """Coupon priority off, first click instead of last, a shorter cookie window: saved with the settings, in
+    the same transaction; an order on an approved sheet keeps its affiliate."""
+    from desktop.services.program_settings import get_program, save_program_and_reattribute
+
+    program(db)
+    import_clicks(db, write_csv(tmp_path / "clicks.csv", CLICKS, [["2026-10-01 09:00", "TOM", "v-1"],
+                                                                  ["2026-10-08 09:00", "JANE", "v-1"]]))  # fmt: skip
+    import_conversions(db, write_csv(tmp_path / "orders.csv", GENERIC, [
+        ["B-1", "2026-10-10 12:00", "50.00", "", "", "JANE", "ANNA5", "", "", ""],  # referral against coupon
+        ["B-2", "2026-10-10 13:00", "50.00", "", "", "", "", "v-1", "", ""],  # first click TOM, last click JANE
+        ["B-3", "2026-09-10 13:00", "50.00", "", "", "JANE", "ANNA5", "", "", ""],  # on an approved sheet
+    ]))  # fmt: skip
+    with db.write() as session:
+        sheet = PayoutSheet(period="2026-09", state="approved", currency="USD", built_at=datetime(2026, 10, 2),
+                            built_by="test", settings_json="{}")  # fmt: skip
+        session.add(sheet)
+        session.flush()
+        session.execute(update(Conversion).where(Conversion.order_id == "B-3").values(paid_sheet_id=sheet.id))
+    assert [orders(db)[o]["affiliate"] for o in ("B-1", "B-2", "B-3")] == ["ANNA", "JANE", "ANNA"]
+
+    settings = get_program(db)
+    same, changed = save_program_and_reattribute(db, replace(settings, name="Renamed"))
+    assert changed == 0
+    _, changed = save_program_and_reattribute(db, replace(same, coupon_priority=False, attribution="first_click"))
+    assert changed == 2
+    stored = orders(db)
+    assert [stored[o]["affiliate"] for o in ("B-1", "B-2", "B-3")] == ["JANE", "TOM", "ANNA"]
+    assert stored["B-2"]["detail"].startswith("first click 2026-10-01 09:00 by visitor v-1")
+    _, changed = save_program_and_reattribute(db, replace(get_program(db), cookie_days=5))  # TOM's click: 9 days
+    assert (changed, orders(db)["B-2"]["affiliate"]) == (1, "JANE")

@@ -101,6 +101,35 @@ def test_program_form_validates_next_to_the_field_and_saves(qtbot, window: MainW
     )
 
 
+def test_new_attribution_rules_are_saved_with_the_orders_they_move(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    from desktop.services.affiliates import AffiliateInput, create_affiliate
+    from desktop.services.conversion_import import import_conversions
+    from desktop.services.conversions_list import ConversionFilter, list_conversions
+
+    db = window.db
+    create_affiliate(db, AffiliateInput(code="JANE", name="Jane Brooks"))
+    create_affiliate(db, AffiliateInput(code="ANNA", name="Anna Berg", coupon_codes=("ANNA5",)))
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_id,occurred_at,amount,affiliate_code,coupon_code\nB-1,2026-10-10,50.00,JANE,ANNA5\n")
+    import_conversions(db, orders)
+    window.show_page("program")
+    page = window.pages["program"]
+    assert isinstance(page, ProgramPage) and page.coupon_priority.isChecked()
+    qtbot.mouseClick(page.coupon_priority, Qt.MouseButton.LeftButton)  # a referral link now beats a coupon
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.status.text().startswith("Saved."), timeout=10_000)
+    assert page.status.text() == (
+        "Saved. By the new attribution rules, 1 order not yet on an approved sheet goes to another affiliate "
+        "(or to nobody)."
+    )
+    assert not get_program(db).coupon_priority
+    assert [(row.affiliate_code, row.attribution) for row in list_conversions(db, ConversionFilter())] == [
+        ("JANE", "referral")
+    ]
+
+
 def test_escape_reverts_unsaved_edits(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     window.show_page("program")
     page = window.pages["program"]

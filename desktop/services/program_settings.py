@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from decimal import Decimal
 from pathlib import Path
@@ -114,25 +115,44 @@ def _normalized(settings: ProgramSettings) -> ProgramSettings:
     return replace(settings, name=settings.name.strip(), currency=settings.currency.strip().upper())
 
 
+ATTRIBUTION_SETTINGS = ("cookie_days", "attribution", "coupon_priority")
+
+
 def save_program(db: Database, settings: ProgramSettings) -> ProgramSettings:
+    return save_program_and_reattribute(db, settings)[0]
+
+
+def save_program_and_reattribute(
+    db: Database, settings: ProgramSettings, progress: Callable[[int, int, str], None] | None = None
+) -> tuple[ProgramSettings, int]:
+    """Save the settings; when the attribution rules changed, the orders not yet on an approved sheet are
+    attributed again by the new ones, in the same transaction. The settings saved, and how many orders changed."""
     settings = _normalized(settings)
     errors = validate_program(settings)
     if errors:
         raise ValidationFailed(errors)
     with db.write() as session:
-        return _store_program(session, settings)
+        return _store_program(session, settings, progress)
 
 
-def _store_program(session: Session, settings: ProgramSettings) -> ProgramSettings:
-    """Write validated settings inside the caller's transaction."""
+def _store_program(
+    session: Session, settings: ProgramSettings, progress: Callable[[int, int, str], None] | None = None
+) -> tuple[ProgramSettings, int]:
+    """Write validated settings inside the caller's transaction, and attribute again if the rules changed."""
     settings = replace(settings, configured=True)
     row = session.get(Program, 1)
+    before = _from_row(row) if row is not None else default_settings()
     if row is None:
         row = Program(id=1)
         session.add(row)
     for key, value in asdict(settings).items():
         setattr(row, key, value)
-    return settings
+    if all(getattr(before, key) == getattr(settings, key) for key in ATTRIBUTION_SETTINGS):
+        return settings, 0
+    from desktop.services.attribution import AttributionRules, recompute_in_session  # it reads these settings
+
+    session.flush()
+    return settings, recompute_in_session(session, AttributionRules.of(settings), progress=progress)
 
 
 # --- TOML exchange -----------------------------------------------------------------------------------------
@@ -288,7 +308,7 @@ def import_program_file(db: Database, path: Path | str) -> ProgramSettings:
             problems.sort(key=_line_of)  # in the order the file reads
             raise BadInput(problems)  # rolls the transaction back: nothing was written yet anyway
         if "program" in data:  # a file of plans alone leaves the program's settings (and their state) alone
-            settings = _store_program(session, _normalized(settings))
+            settings, _ = _store_program(session, _normalized(settings))
         save_plan_tables(session, plans)
         save_target_tables(db, session, targets, program_today(session))
     return settings

@@ -26,14 +26,16 @@ from desktop.money import MoneyError, parse_money
 from desktop.services.errors import ValidationFailed
 from desktop.services.program_settings import (
     ATTRIBUTION_LABELS,
+    ATTRIBUTION_SETTINGS,
     NORTH_STAR_LABELS,
     ProgramSettings,
     get_program,
-    save_program,
+    save_program_and_reattribute,
     validate_program,
 )
 from desktop.services.timezones import timezone_names
 from desktop.views.page_parts import FieldError, add_form_field, page_title
+from desktop.views.tasks import run_with_progress
 
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "NZD")
 
@@ -111,8 +113,12 @@ class ProgramPage(QWidget):
             ),
             ("north_star_metric", "North Star", self.north_star_metric, "The one number the program lives by."),
             ("north_star_target", "Monthly goal", self.north_star_target, ""),
-            ("target_niches", "Niches we recruit for", self.target_niches,
-             "Separated by ; — a recruit whose niches match scores higher."),
+            (
+                "target_niches",
+                "Niches we recruit for",
+                self.target_niches,
+                "Separated by ; — a recruit whose niches match scores higher.",
+            ),
         ]
         for key, label, widget, hint in rows:
             self.errors[key] = add_form_field(form, label, widget, hint)
@@ -205,16 +211,49 @@ class ProgramPage(QWidget):
         return not errors
 
     def save(self) -> bool:
+        """Save; when the attribution rules changed, the orders not yet on an approved sheet are attributed again
+        by them in the same transaction, behind a progress dialog (a million orders take seconds)."""
         settings, errors = self._read_form()
         if errors:
             self.validate()
             return False
+        if any(getattr(settings, key) != getattr(self._loaded, key) for key in ATTRIBUTION_SETTINGS):
+            db = self.db
+            self.save_button.setEnabled(False)
+            self.task = run_with_progress(
+                self,
+                "Attributing orders again…",
+                lambda progress: save_program_and_reattribute(db, settings, progress),
+                self._saved,
+                self._not_saved,
+            )
+            self.task.cancelled.connect(lambda: self._not_saved(None))
+            return True
         try:
-            self._loaded = save_program(self.db, settings)
+            self._saved(save_program_and_reattribute(self.db, settings))
         except ValidationFailed as exc:
+            self._not_saved(exc)
+            return False
+        return True
+
+    def _saved(self, result: tuple[ProgramSettings, int]) -> None:
+        self._loaded, changed = result
+        self.save_button.setEnabled(True)
+        again = ""
+        if changed:
+            goes = (
+                "order not yet on an approved sheet goes" if changed == 1 else "orders not yet on an approved sheet go"
+            )
+            again = f" By the new attribution rules, {changed:,} {goes} to another affiliate (or to nobody)."
+        self.saved.emit()  # first: the window reloads this page, which clears the status line
+        self.status.setText("Saved." + again)
+
+    def _not_saved(self, exc: Exception | None) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationFailed):
             for key, label in self.errors.items():
                 label.show_message(exc.errors.get(key))
-            return False
-        self.status.setText("Saved.")
-        self.saved.emit()
-        return True
+        elif exc is None:
+            self.status.setText("Not saved: cancelled, nothing changed.")
+        else:
+            self.status.setText(f"Not saved: {exc}")
