@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from desktop.db import Database
+from desktop.services.attribution import recompute_attribution
 from desktop.services.demo import load_demo
 from desktop.services.demo_fraud import load_demo_fraud
 from desktop.services.errors import RefusedByState
@@ -34,6 +35,7 @@ def test_every_planted_fraud_is_flagged(db: Database) -> None:
     assert get_message(db, sent.id).message.sent_via == "mail_client"
     with pytest.raises(RefusedByState, match="already planted"):
         load_demo_fraud(db, TODAY)
+    assert recompute_attribution(db) == 0  # every planted order is attributed as an import would attribute it
 
 
 def test_the_demo_frauds_need_the_demo_affiliates(db: Database) -> None:

@@ -130,6 +130,22 @@ def test_new_attribution_rules_are_saved_with_the_orders_they_move(  # type: ign
     ]
 
 
+def test_every_hint_on_the_program_page_is_shown_whole(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """A hint under a short field (a combo box, a spin box) wraps at the form's width, not the field's, and is
+    not cut off."""
+    from PySide6.QtWidgets import QLabel
+
+    window.resize(1280, 800)
+    window.show_page("program")
+    page = window.pages["program"]
+    qtbot.waitUntil(lambda: page.isVisible())
+    hints = [label for label in page.findChildren(QLabel) if label.objectName() == "pageSubtitle" and label.wordWrap()]
+    assert len(hints) >= 7
+    for label in hints:
+        assert label.height() >= label.heightForWidth(label.width()), label.text()
+        assert label.width() >= label.fontMetrics().horizontalAdvance(label.text()) or label.width() > 400, label.text()
+
+
 def test_escape_reverts_unsaved_edits(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     window.show_page("program")
     page = window.pages["program"]

@@ -12,6 +12,7 @@ from sqlalchemy import insert, select, update
 
 from desktop.db import Database
 from desktop.models import Affiliate, Click, Conversion
+from desktop.services.attribution import AttributionRules, ClickIndex, attribute
 from desktop.services.errors import RefusedByState
 from desktop.services.feedback import FeedbackInput, add_feedback
 from desktop.services.fraud import ScanResult, scan
@@ -59,7 +60,8 @@ def load_demo_fraud(db: Database, today: date | None = None) -> DemoFraudSummary
     today = today or date.today()
     period = shift_period(period_of(today), -1)
     start, _ = period_bounds(period)
-    currency = get_program(db).currency
+    settings = get_program(db)
+    currency = settings.currency
     with db.read() as session:
         if session.scalar(select(Conversion.id).where(Conversion.order_id.like(f"{ORDER_PREFIX}%")).limit(1)):
             raise RefusedByState("The demo frauds are already planted in this database.")
@@ -83,8 +85,12 @@ def load_demo_fraud(db: Database, today: date | None = None) -> DemoFraudSummary
     clicks = [{"clicked_at": flood_start + timedelta(seconds=2 * n), "local_date": flood_start.date(),
                "affiliate_id": flooder.id, "visitor_id": f"demo-flood-{n:02d}", "ip": FLOOD_IP,
                "landing_url": "https://shop.example.com/tents", "referrer": None} for n in range(40)]  # fmt: skip
-    orders.append(_order(30, flooder, flood_start + timedelta(minutes=3), "39.90", currency, attribution="click",
-                         visitor_id="demo-flood-07", attribution_detail="last click"))  # fmt: skip
+    bought = flood_start + timedelta(minutes=3)
+    index = ClickIndex([(row["visitor_id"], row["clicked_at"], flooder.id) for row in clicks])
+    rules = AttributionRules.of(settings)  # attributed as an import would: the flood's click
+    flood = attribute(rules, occurred_at=bought, coupon=None, referral=None, visitor_id="demo-flood-07", clicks=index)
+    orders.append(_order(30, flooder, bought, "39.90", currency, attribution=flood.reason, referral_code=None,
+                         visitor_id="demo-flood-07", attribution_detail=flood.detail))  # fmt: skip
     shared = twin.payee_email if twin.payee_email and "@" in twin.payee_email else twin.email
     with db.write() as session:
         session.execute(insert(Conversion), orders)

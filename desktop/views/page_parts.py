@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def page_title(text: str, subtitle: str = "") -> QWidget:
@@ -60,10 +70,15 @@ class Card(QFrame):
 def add_form_field(form: QFormLayout, label: str, widget: QWidget, hint: str = "") -> FieldError:
     """A form row: the field, an optional grey hint under it, and its (hidden) validation message under that."""
     cell = QWidget()
+    # The cell takes the whole field column, so that a hint wraps at its width and not at a short combo box's
+    # (there it was cut off); a field that does not grow keeps its own width, on the left.
+    cell.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     box = QVBoxLayout(cell)
     box.setContentsMargins(0, 0, 0, 0)
     box.setSpacing(2)
-    box.addWidget(widget)
+    grows = widget.sizePolicy().horizontalPolicy().value & QSizePolicy.PolicyFlag.ExpandFlag.value
+    top = Qt.AlignmentFlag.AlignTop  # a field of limited height stays next to its label
+    box.addWidget(widget, 0, top if grows else top | Qt.AlignmentFlag.AlignLeft)
     if hint:
         hint_label = QLabel(hint)
         hint_label.setObjectName("pageSubtitle")
