@@ -22,9 +22,9 @@ def main() -> None:
     window.resize(1280, 800)
     window.show()
     page = sys.argv[3] if len(sys.argv) > 3 else "home"
+    window.show_page(page)  # first: the page loads in the background meanwhile
 
     def grab() -> None:
-        window.show_page(page)
         app.processEvents()
         window.grab().save(sys.argv[2])
         app.quit()

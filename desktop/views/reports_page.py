@@ -67,6 +67,7 @@ class ReportsPage(QWidget):
         self.last_documents: list[Any] = []
         self.last_paths: list[Path] = []
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)  # as every other page
         layout.addWidget(page_title("Reports", "Performance reviews to hand over, statements to send to affiliates "
                                     "and the program report: preview, print, or save as PDF."))  # fmt: skip
         form = QFormLayout()
