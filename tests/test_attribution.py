@@ -25,6 +25,16 @@ def partners(db: Database) -> dict[str, int]:
     return make_affiliates(db, {"JANE": ["JANE10"], "TOM": [], "ANNA": ["ANNA5"]})
 
 
+def on_a_sheet(db: Database, order_id: str, period: str, state: str) -> None:
+    """Put an order on an approved (or paid) payout sheet of the period, as approving the sheet would."""
+    with db.write() as session:
+        sheet = PayoutSheet(period=period, state=state, currency="USD", built_at=datetime(2026, 11, 1),
+                            built_by="me", settings_json="{}")  # fmt: skip
+        session.add(sheet)
+        session.flush()
+        session.execute(update(Conversion).where(Conversion.order_id == order_id).values(paid_sheet_id=sheet.id))
+
+
 def one_order(db: Database, tmp_path: Path, *cells: str) -> dict[str, object]:
     import_conversions(db, generic(tmp_path / "order.csv", ["O-1", *cells]))
     return orders(db)["O-1"]
@@ -124,12 +134,7 @@ def test_clicks_imported_later_attribute_orders_again_except_paid_ones(
     )
     import_conversions(db, path)
     assert {o["attribution"] for o in orders(db).values()} == {"organic", "referral"}
-    with db.write() as session:
-        sheet = PayoutSheet(period="2026-10", state="paid", currency="USD", built_at=datetime(2026, 11, 1),
-                            built_by="me", settings_json="{}")  # fmt: skip
-        session.add(sheet)
-        session.flush()
-        session.execute(update(Conversion).where(Conversion.order_id == "P-3").values(paid_sheet_id=sheet.id))
+    on_a_sheet(db, "P-3", "2026-10", "paid")
     clicks = [["2026-10-09 08:00", "TOM", "v-1"], ["2026-10-09 08:00", "ANNA", "v-2"], ["2026-10-09", "TOM", "v-3"]]
     result = import_clicks(db, write_csv(tmp_path / "clicks.csv", CLICKS, clicks))
     assert (result.new, result.reattributed) == (3, 2)
@@ -196,12 +201,7 @@ def test_new_attribution_rules_move_the_orders_not_on_an_approved_sheet(
         ["B-2", "2026-10-10 13:00", "50.00", "", "", "", "", "v-1", "", ""],  # first click TOM, last click JANE
         ["B-3", "2026-09-10 13:00", "50.00", "", "", "JANE", "ANNA5", "", "", ""],  # on an approved sheet
     ]))  # fmt: skip
-    with db.write() as session:
-        sheet = PayoutSheet(period="2026-09", state="approved", currency="USD", built_at=datetime(2026, 10, 2),
-                            built_by="test", settings_json="{}")  # fmt: skip
-        session.add(sheet)
-        session.flush()
-        session.execute(update(Conversion).where(Conversion.order_id == "B-3").values(paid_sheet_id=sheet.id))
+    on_a_sheet(db, "B-3", "2026-09", "approved")
     assert [orders(db)[o]["affiliate"] for o in ("B-1", "B-2", "B-3")] == ["ANNA", "JANE", "ANNA"]
 
     settings = get_program(db)

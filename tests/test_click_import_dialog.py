@@ -26,17 +26,23 @@ def shop(db: Database) -> Database:
     return db
 
 
+def opened(qtbot, db: Database, path: Path) -> ClickImportDialog:  # type: ignore[no-untyped-def]
+    """The window as the Conversions page opens it for a file: shown, reading the file."""
+    make_application()
+    dialog = ClickImportDialog(db, path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
 def clicks(db: Database) -> int:
     with db.read() as session:
         return int(session.scalar(select(func.count()).select_from(Click)) or 0)
 
 
 def test_the_file_is_read_first_and_saved_on_import(qtbot, shop: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    make_application()
     rows = [["2026-10-01 10:00", "JANE", "v-1", "autumn"], ["2026-10-03 11:00", "JANE", "v-2", "autumn"]]
-    dialog = ClickImportDialog(shop, write_csv(tmp_path / "clicks.csv", HEADER, rows))
-    qtbot.addWidget(dialog)
-    dialog.show()
+    dialog = opened(qtbot, shop, write_csv(tmp_path / "clicks.csv", HEADER, rows))
     qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
     text = dialog.summary.text()
     assert "Read as a click log, one row per click." in text
@@ -53,11 +59,8 @@ def test_the_file_is_read_first_and_saved_on_import(qtbot, shop: Database, tmp_p
 
 
 def test_every_bad_row_is_listed_and_import_stays_off(qtbot, shop: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    make_application()
     rows = [["2026-10-01 10:00", "JANE", "v-1", ""], ["soon", "JANE", "", ""], ["2026-10-02", "NOBODY", "", ""]]
-    dialog = ClickImportDialog(shop, write_csv(tmp_path / "clicks.csv", HEADER, rows))
-    qtbot.addWidget(dialog)
-    dialog.show()
+    dialog = opened(qtbot, shop, write_csv(tmp_path / "clicks.csv", HEADER, rows))
     qtbot.waitUntil(lambda: bool(dialog.problems), timeout=10_000)
     table = dialog.problems_table
     listed = [(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())]
@@ -67,11 +70,8 @@ def test_every_bad_row_is_listed_and_import_stays_off(qtbot, shop: Database, tmp
 
 
 def test_the_user_says_how_dates_are_written_when_the_file_does_not(qtbot, shop: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    make_application()
     rows = [["03/10/2026 10:00", "JANE", "v-1", ""], ["04/10/2026 11:00", "JANE", "v-2", ""]]
-    dialog = ClickImportDialog(shop, write_csv(tmp_path / "clicks.csv", HEADER, rows))
-    qtbot.addWidget(dialog)
-    dialog.show()
+    dialog = opened(qtbot, shop, write_csv(tmp_path / "clicks.csv", HEADER, rows))
     qtbot.waitUntil(lambda: bool(dialog.problems), timeout=10_000)
     assert "3 October 2026 or 10 March 2026" in dialog.problems_table.item(0, 2).text()
     assert not dialog.import_button.isEnabled()
