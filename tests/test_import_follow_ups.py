@@ -97,3 +97,20 @@ def test_an_affiliates_file_that_adds_coupons_takes_over_their_orders(db: Databa
                                                "ANNA,Anna Berg,anna@example.com,FALL5\n")  # fmt: skip
     import_affiliates(db, people)
     assert attributions(db) == {"C-1": ("coupon", "JANE"), "C-2": ("coupon", "ANNA")}
+
+
+def test_importing_again_after_a_new_time_zone_dates_the_orders_in_it(db: Database, tmp_path: Path) -> None:
+    """What the Program page promises when the time zone changes: times with an offset move to the new zone;
+    times without one are the shop's wall time either way."""
+    from desktop.services.program_settings import get_program, save_program
+
+    save_program(db, replace(get_program(db), timezone="UTC"))
+    orders = write(tmp_path / "o.csv", "order_id,occurred_at,amount\n"
+                                       "Z-1,2026-11-01T02:30:00Z,10.00\nZ-2,2026-11-01 02:30,10.00\n")  # fmt: skip
+    import_conversions(db, orders)
+    save_program(db, replace(get_program(db), timezone="America/New_York"))
+    result = import_conversions(db, orders)
+    assert (result.summary.updated, result.summary.unchanged) == (1, 1)
+    days = {row.order_id: (f"{row.occurred_at:%Y-%m-%d %H:%M}", row.local_date.isoformat())
+            for row in list_conversions(db, ConversionFilter())}  # fmt: skip
+    assert days == {"Z-1": ("2026-10-31 22:30", "2026-10-31"), "Z-2": ("2026-11-01 02:30", "2026-11-01")}

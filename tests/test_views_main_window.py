@@ -130,6 +130,31 @@ def test_new_attribution_rules_are_saved_with_the_orders_they_move(  # type: ign
     ]
 
 
+def test_a_new_time_zone_says_what_becomes_of_imported_orders(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from desktop.services.conversion_import import import_conversions
+    from desktop.services.program_settings import save_program
+
+    db = window.db
+    save_program(db, replace(get_program(db), timezone="UTC"))
+    window.show_page("program")
+    page = window.pages["program"]
+    assert isinstance(page, ProgramPage)
+    page.timezone.setCurrentText("Europe/Berlin")
+    page.save()
+    assert page.status.text() == "Saved."  # no orders yet: nothing to say
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_id,occurred_at,amount\nZ-1,2026-10-31T23:30:00Z,10.00\n", encoding="utf-8")
+    import_conversions(db, orders)
+    page.timezone.setCurrentText("America/New_York")
+    page.save()
+    assert page.status.text() == (
+        "Saved. Orders already imported keep the times and days they were given in Europe/Berlin: import their "
+        "files again to date them in America/New_York (orders on approved sheets stay)."
+    )
+
+
 def test_every_hint_on_the_program_page_is_shown_whole(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """A hint under a short field (a combo box, a spin box) wraps at the form's width, not the field's, and is
     not cut off."""

@@ -217,6 +217,12 @@ def conversion_periods(db: Database) -> list[str]:
     return periods
 
 
+def has_conversions(db: Database) -> bool:
+    """Whether any order has been imported at all."""
+    with db.read() as session:
+        return session.scalar(select(Conversion.id).limit(1)) is not None
+
+
 def get_conversion(db: Database, conversion_id: int, *, today: date | None = None) -> ConversionDetail:
     """One order's full story; `today` (the program's, by default) decides whether its hold has passed."""
     with db.read() as session:

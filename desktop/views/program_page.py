@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.db import Database
 from desktop.money import MoneyError, parse_money
+from desktop.services.conversions_list import has_conversions
 from desktop.services.errors import ValidationFailed
 from desktop.services.program_settings import (
     ATTRIBUTION_LABELS,
@@ -237,6 +238,7 @@ class ProgramPage(QWidget):
         return True
 
     def _saved(self, result: tuple[ProgramSettings, int]) -> None:
+        before = self._loaded
         self._loaded, changed = result
         self.save_button.setEnabled(True)
         again = ""
@@ -245,6 +247,10 @@ class ProgramPage(QWidget):
                 "order not yet on an approved sheet goes" if changed == 1 else "orders not yet on an approved sheet go"
             )
             again = f" By the new attribution rules, {changed:,} {goes} to another affiliate (or to nobody)."
+        zone = self._loaded.timezone
+        if before.configured and zone != before.timezone and has_conversions(self.db):
+            again += (f" Orders already imported keep the times and days they were given in {before.timezone}: "
+                      f"import their files again to date them in {zone} (orders on approved sheets stay).")  # fmt: skip
         self.saved.emit()  # first: the window reloads this page, which clears the status line
         self.status.setText("Saved." + again)
 
