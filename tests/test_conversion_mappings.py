@@ -152,3 +152,16 @@ def test_a_mapping_keeps_how_its_files_write_dates(db: Database, tmp_path: Path)
                                   mapping_json='{"order_id": "Ref", "occurred_at": "When"}'))  # fmt: skip
     old = get_saved_mapping(db, "Old")
     assert old.as_dict() == {"order_id": "Ref", "occurred_at": "When"} and old.date_order == "ymd"
+
+
+@pytest.mark.parametrize("order", ["ymd", "dmy", "mdy"])
+def test_year_first_dates_with_slashes_or_dots_are_never_ambiguous(order: str) -> None:
+    from desktop.services.conversion_values import LocalClock, date_order_shown
+
+    clock = LocalClock("UTC", order)
+    assert f"{clock.local('2026/10/03'):%Y-%m-%d %H:%M}" == "2026-10-03 00:00"
+    assert f"{clock.local('2026/10/3 2:05 PM'):%Y-%m-%d %H:%M}" == "2026-10-03 14:05"
+    assert f"{clock.local('2026.10.03 14:05:09'):%Y-%m-%d %H:%M:%S}" == "2026-10-03 14:05:09"
+    with pytest.raises(ValueError, match=r"'2026/02/30' is not a date or date-time \(there is no such day or time\)"):
+        clock.local("2026/02/30")
+    assert date_order_shown("2026/10/03") == "ymd"  # a file of them is read at once, nothing to choose

@@ -27,11 +27,11 @@ DATE_ORDERS = {
     "dmy": "day/month/year (03/10/2026, 3.10.2026)",
     "mdy": "month/day/year (10/03/2026)",
 }
-_ISO_START = re.compile(r"\s*\d{4}-\d{2}-\d{2}")
+_ISO_START = re.compile(r"\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")  # year first: 2026-10-03, 2026/10/03, 2026.10.3
 _NUMERIC_START = re.compile(r"\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
-_NUMERIC_DATE = re.compile(
-    r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
-)
+_TIME = r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})" + _TIME)
+_YEAR_FIRST_DATE = re.compile(r"(\d{4})[./](\d{1,2})[./](\d{1,2})" + _TIME)  # 2026/10/03 14:05 (ISO has dashes)
 
 
 @dataclass(frozen=True)
@@ -255,6 +255,10 @@ class LocalClock:
             return datetime.fromisoformat(cleaned)
         except ValueError:
             pass
+        year_first = _YEAR_FIRST_DATE.fullmatch(raw)
+        if year_first is not None:  # never ambiguous: year, month, day
+            year, month, day, *clock = year_first.groups()
+            return self._made(f"'{raw}' is not a date or date-time", year, month, day, *clock)
         if self.date_order != "ymd":
             return self._numeric(raw)
         raise ValueError(f"'{raw}' is not a date or date-time; write it like 2026-10-03 or 2026-10-03T14:05:00+02:00")
@@ -267,14 +271,29 @@ class LocalClock:
         problem = f"'{raw}' is not a date written {written}, as this file's dates are; write it like {example}"
         if found is None:
             raise ValueError(problem)
-        first, second, year, hour, minute, second_of_minute, half = found.groups()
+        first, second, year, *clock = found.groups()
         day, month = (first, second) if self.date_order == "dmy" else (second, first)
+        return self._made(problem, year, month, day, *clock)
+
+    @staticmethod
+    def _made(
+        problem: str,
+        year: str,
+        month: str,
+        day: str,
+        hour: str | None,
+        minute: str | None,
+        seconds: str | None,
+        half: str | None,
+    ) -> datetime:
+        """The datetime of a date's parts and an optional time with AM/PM; ValueError with `problem` when there is
+        no such day or time."""
         hours = int(hour or 0)
         if half is not None:
             if not 1 <= hours <= 12:
                 raise ValueError(problem)
             hours = hours % 12 + (12 if half in "Pp" else 0)
         try:
-            return datetime(int(year), int(month), int(day), hours, int(minute or 0), int(second_of_minute or 0))
+            return datetime(int(year), int(month), int(day), hours, int(minute or 0), int(seconds or 0))
         except ValueError:
             raise ValueError(f"{problem} (there is no such day or time)") from None
