@@ -19,9 +19,8 @@ from desktop.db import Database
 from desktop.models import AFFILIATE_STATUSES, Affiliate, CommissionPlan, CouponCode, SocialProfile, StatusChange, Tag
 from desktop.models import affiliate_tag as AffiliateTag
 from desktop.services.affiliate_export import COLUMNS, IN_CHUNK, PLATFORMS, chunks, export_affiliates, select_in
-from desktop.services.attribution import AttributionRules, codes_changed, recompute_in_session
+from desktop.services.attribution import codes_changed, reattribute_mentioning
 from desktop.services.errors import BadInput
-from desktop.services.program_settings import program_in
 from desktop.services.safe_files import FORMULA_TRIGGERS
 from desktop.services.tabular import Problem, Table, TableError, normalise_header, open_table
 
@@ -167,10 +166,7 @@ def import_affiliates(db: Database, path: Path | str, *, progress: Progress | No
         if problems := _all_problems(parsed, changes):
             raise BadInput(problems)
         _apply(session, changes, f"import from {parsed.file}", progress)
-        if changes.codes_changed:  # orders not yet on an approved sheet that name them (DESIGN §7)
-            session.flush()
-            rules = AttributionRules.of(program_in(session))
-            recompute_in_session(session, rules, mentioning=changes.codes_changed, progress=progress)
+        reattribute_mentioning(session, changes.codes_changed, progress)
     return ImportResult(parsed.file, len(changes.new), len(changes.updates), changes.unchanged)
 
 

@@ -334,16 +334,10 @@ def create_affiliate(db: Database, data: AffiliateInput, *, changed_by: str | No
 
 
 def _reattribute(session: Session, before: tuple[str, list[str]] | None, after: tuple[str, list[str]]) -> None:
-    """Codes or coupons changed: the orders not yet on an approved sheet that mention them may belong to someone
-    else now (DESIGN §7). In the same transaction as the change."""
-    from desktop.services.attribution import AttributionRules, codes_changed, recompute_in_session  # import late
-    from desktop.services.program_settings import program_in
+    """Codes or coupons changed: the orders that mention them may belong to someone else now, in this transaction."""
+    from desktop.services.attribution import codes_changed, reattribute_mentioning  # it reads affiliates: import late
 
-    changed = codes_changed(before, after)
-    if changed:
-        session.flush()  # the attribution reads the affiliates as they are now
-        rules = AttributionRules.of(program_in(session))
-        recompute_in_session(session, rules, mentioning=changed)
+    reattribute_mentioning(session, codes_changed(before, after))
 
 
 def update_affiliate(db: Database, affiliate_id: int, data: AffiliateInput, *, changed_by: str | None = None) -> None:

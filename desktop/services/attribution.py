@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from desktop.db import Database
 from desktop.models import Affiliate, Click, Conversion, CouponCode
-from desktop.services.program_settings import ProgramSettings, get_program
+from desktop.services.program_settings import ProgramSettings, get_program, program_in
 
 IN_CHUNK = 900  # keys per IN (...): below the bound-parameter limit of old SQLite builds
 ORGANIC_DETAIL = "no coupon, referral code or click: organic"
@@ -307,9 +307,21 @@ def codes_changed(before: tuple[str, Collection[str]] | None, after: tuple[str, 
     old_code, old_coupons = before if before is not None else ("", ())
     new_code, new_coupons = after
     changed = {code.upper() for code in old_coupons} ^ {code.upper() for code in new_coupons}
-    if old_code.upper() != new_code.upper() or old_code != new_code:
+    if old_code != new_code:
         changed |= {old_code.upper(), new_code.upper()} - {""}
     return changed
+
+
+def reattribute_mentioning(
+    session: Session, codes: Collection[str], progress: Callable[[int, int, str], None] | None = None
+) -> int:
+    """Affiliate codes or coupons changed in this transaction: attribute again, by the program's rules, the orders
+    not yet on an approved sheet that mention them (DESIGN §7). The number changed."""
+    if not codes:
+        return 0
+    session.flush()  # the attribution reads the affiliates as they are now
+    rules = AttributionRules.of(program_in(session))
+    return recompute_in_session(session, rules, mentioning=codes, progress=progress)
 
 
 def recompute_in_session(
