@@ -140,3 +140,15 @@ def test_scan_all_data_runs_in_the_background(qtbot, page: FraudPage, db: Databa
     assert not page.scan_button.isEnabled()
     qtbot.waitUntil(lambda: page.scan_button.isEnabled(), timeout=20_000)
     assert page.message.text().startswith("Scan finished: 2 open flags, 0 new")
+
+
+def test_the_list_gives_rule_and_evidence_two_lines(page: FraudPage) -> None:
+    """Long rule names and the evidence wrap onto a second line instead of ending after a word or two."""
+    table = page.flag_table
+    row_height = table.rowHeight(0)
+    assert table.wordWrap()
+    assert row_height >= 2 * table.fontMetrics().lineSpacing()
+    assert table.columnWidth(4) >= 150  # the evidence: the column that matters
+    wrapped = table.fontMetrics().boundingRect(0, 0, table.columnWidth(1), 1000, Qt.TextFlag.TextWordWrap,
+                                               "Orders for an inactive affiliate")  # fmt: skip
+    assert wrapped.height() <= row_height

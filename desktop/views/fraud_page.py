@@ -235,9 +235,15 @@ class FraudPage(QWidget):
                                _flag_keys, self)  # fmt: skip
         self.flags.colour = lambda f, col: SEVERITY_COLOURS.get(f.severity) if col == 0 else None
         self.flag_table = _table(self.flags, 4, sort_column=0)
-        for col, width in ((1, 150), (2, 130)):  # room for the evidence, the column that matters
+        for col, width in ((1, 130), (2, 120)):  # room for the evidence, the column that matters
             self.flag_table.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.flag_table.setColumnWidth(col, width)
+        # Two lines a row: the rule's name and the evidence wrap instead of ending after a word or two.
+        self.flag_table.setWordWrap(True)
+        self.flag_table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        two_lines = self.flag_table.fontMetrics().lineSpacing() * 2 + 10
+        self.flag_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.flag_table.verticalHeader().setDefaultSectionSize(two_lines)
         self.flag_table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show(cur))
         self.empty = _label(name="pageSubtitle")
         left = QWidget()
@@ -248,7 +254,7 @@ class FraudPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self._evidence_panel())
-        splitter.setSizes([640, 560])
+        splitter.setSizes([660, 540])
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         vertical = QSplitter(Qt.Orientation.Vertical)
