@@ -120,6 +120,11 @@ class ConversionsPage(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        # Room for every column at first (at 1280 px the attribution was behind a scroll bar); the order's
+        # details take the rest.
+        columns = sum(self.table.columnWidth(column) for column in range(self.model.columnCount()))
+        frame = self.table.verticalScrollBar().sizeHint().width() + 2 * self.table.frameWidth() + 8
+        splitter.setSizes([columns + frame, 380])
         layout.addWidget(splitter, 1)
         self.count_label = QLabel()
         layout.addWidget(self.count_label)
