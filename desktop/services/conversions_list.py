@@ -312,21 +312,31 @@ def get_conversion(db: Database, conversion_id: int, *, today: date | None = Non
 
 
 def _estimate(db: Database, conv: Any, today: date | None) -> tuple[tuple[CommissionView, ...], Decimal | None, str]:
-    """What the plan gives an approved order no sheet holds yet: the engine on the affiliate's approved orders of
-    the month not on an approved sheet (a tier depends on all of them), as the month's sheet would be built today."""
+    """What the plan gives an approved order no sheet holds yet, as the sheet that will take it computes it: the
+    first month from the order's own without an approved sheet. That sheet takes every approved order of the
+    affiliate up to its month's end not on an approved sheet, earlier months' included, and a tier counts them
+    all."""
     from desktop.services.fraud_rules import plural
     from desktop.services.metrics import month_commissions, month_orders, plan_terms_loader
     from desktop.services.payout_build import program_today
+    from desktop.services.payout_types import next_period
     from desktop.services.program_settings import program_in
 
-    period = f"{conv.local_date:%Y-%m}"
+    own = f"{conv.local_date:%Y-%m}"
     with db.read() as session:
         settings = program_in(session)
         if conv.currency != settings.currency:
             return (), None, (f"In {conv.currency}, not the program's {settings.currency}: no payout sheet takes "
                               "it, so it earns no commission.")  # fmt: skip
+        closed = set(session.scalars(
+            select(PayoutSheet.period).where(PayoutSheet.period >= own, PayoutSheet.state != "draft")
+        ))  # fmt: skip
+        period = own
+        while period in closed:
+            period = next_period(period)
         unpaid = and_(Conversion.paid_sheet_id.is_(None), Conversion.currency == settings.currency)
-        lines = [line for _, _, order in month_orders(session, period, [conv.affiliate_id], unpaid) for line in order]
+        orders = list(month_orders(session, period, [conv.affiliate_id], unpaid, earlier=True))
+        lines = [line for _, _, order in orders for line in order]
         results = month_commissions(session, period, {conv.affiliate_id: lines}, plan_terms_loader(db))
     result = results.get(conv.affiliate_id)
     if result is None:
@@ -337,9 +347,18 @@ def _estimate(db: Database, conv: Any, today: date | None) -> tuple[tuple[Commis
         for line in result.lines
         if line.order_id == conv.order_id
     )
-    orders = plural(len({line.order_id for line in lines}), "approved order")
-    note = (f"Not on a payout sheet yet. Estimate by today's plan, with the {orders} this affiliate has in "
-            f"{period} so far; the {period} sheet decides.")  # fmt: skip
+    earlier = sum(1 for _, day, _ in orders if f"{day:%Y-%m}" < period)
+    in_period = len(orders) - earlier
+    basis = f"the {plural(in_period, 'approved order')} this affiliate has in {period} so far"
+    if earlier and not in_period:
+        basis = f"the {plural(earlier, 'approved order')} of earlier months this affiliate has on no approved sheet"
+    elif earlier:
+        basis += f" and the {plural(earlier, 'earlier one')} on no approved sheet yet (that sheet takes them too)"
+    if period == own:
+        note = f"Not on a payout sheet yet. Estimate by today's plan, with {basis}; the {period} sheet decides."
+    else:
+        note = (f"Not on a payout sheet yet: the {own} sheet was approved without it, so it goes on the {period} "
+                f"sheet. Estimate by today's plan, with {basis}; that sheet decides.")  # fmt: skip
     if result.over_cap > 0:
         note += (f" The plan's cap takes {format_money(result.over_cap)} off the month's "
                  f"{format_money(result.gross)} in all.")  # fmt: skip

@@ -493,10 +493,16 @@ def _estimate(
 
 
 def month_orders(
-    session: Session, period: str, ids: Sequence[int] | None, condition: ColumnElement[bool] | None = None
+    session: Session,
+    period: str,
+    ids: Sequence[int] | None,
+    condition: ColumnElement[bool] | None = None,
+    *,
+    earlier: bool = False,
 ) -> Iterator[tuple[int, date, list[OrderLine]]]:
     """(affiliate, day, lines) of each approved, attributed order of the month (meeting `condition`), as the
-    engine takes them: the order's net amount spread over its lines."""
+    engine takes them: the order's net amount spread over its lines. `earlier`: the earlier months' orders too
+    (a payout sheet takes every unpaid order up to its month's end)."""
     c, line = _conv.c, ConversionLine.__table__.c
     query = (
         select(
@@ -513,7 +519,11 @@ def month_orders(
             _cents(line.amount),
         )  # fmt: skip
         .outerjoin(ConversionLine.__table__, line.conversion_id == c.id)
-        .where(in_range(c.local_date, DateRange.month(period)), c.status == "approved", c.affiliate_id.is_not(None))
+        .where(
+            c.local_date <= DateRange.month(period).end if earlier else in_range(c.local_date, DateRange.month(period)),
+            c.status == "approved",
+            c.affiliate_id.is_not(None),
+        )
         .where(*_only(c.affiliate_id, ids))
         .order_by(c.affiliate_id, c.id, line.line_no)
     )
