@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
+# Commas that group thousands, and only those: "2,400.00", "-1,234,567". "12,5" is not one (a decimal comma).
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 class MoneyError(ValueError):
@@ -35,7 +38,8 @@ def from_cents(cents: int) -> Decimal:
 
 
 def parse_money(text: str | int | Decimal) -> Decimal:
-    """Read an amount written with a dot as decimal separator: "1234.5" -> Decimal("1234.50")."""
+    """Read an amount written with a dot as decimal separator: "1234.5" -> Decimal("1234.50"). Commas may group
+    thousands ("2,400.00"); any other comma is refused, never dropped: "12,5" is not 125.00."""
     if isinstance(text, float):
         raise MoneyError("amounts must not be floats")
     if isinstance(text, (int, Decimal)):
@@ -44,6 +48,11 @@ def parse_money(text: str | int | Decimal) -> Decimal:
         cleaned = text.strip().replace(" ", "")
         if not cleaned:
             raise MoneyError("an amount is required")
+        if "," in cleaned:
+            if not _GROUPED.fullmatch(cleaned):
+                raise MoneyError(f"{text!r} is not an amount: write the cents after a dot, like 12.50 (a comma "
+                                 "may only group thousands, like 2,400.00)")  # fmt: skip
+            cleaned = cleaned.replace(",", "")
         try:
             value = Decimal(cleaned)
         except InvalidOperation as exc:

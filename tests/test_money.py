@@ -49,6 +49,19 @@ def test_parse_money() -> None:
             parse_money(bad)
 
 
+@pytest.mark.parametrize(("text", "expected"), [("2,400.00", "2400.00"), ("1,234,567.5", "1234567.50"),
+                                              ("-1,000", "-1000.00"), ("2400", "2400.00")])  # fmt: skip
+def test_commas_may_group_thousands(text: str, expected: str) -> None:
+    assert parse_money(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["12,5", "4,50", "1,00,000", "1,2345", ",5", "1,000,00"])
+def test_any_other_comma_is_refused_never_dropped(text: str) -> None:
+    """A decimal comma typed by habit ("12,5") must not become 125.00."""
+    with pytest.raises(MoneyError, match="write the cents after a dot"):
+        parse_money(text)
+
+
 @given(st.integers(min_value=-(10**18), max_value=10**18))
 def test_cents_round_trip(cents: int) -> None:
     assert to_cents(from_cents(cents)) == cents

@@ -227,3 +227,25 @@ def test_tiers_typed_out_of_order_are_saved_in_order(page: PlansPage, qtbot: QtB
     assert [t.min_value for t in get_plan(db, ids[0]).data.tiers] == [D("1000.00"), D("2000.00"), D("5000.00")]
     assert [row[0] for row in editor.tiers.rows()] == ["1,000.00", "2,000.00", "5,000.00"]
     assert "tiers from 1,000.00" in page.model.index(0, 3).data()
+
+
+def test_a_decimal_comma_is_refused_not_read_as_thousands(page: PlansPage, qtbot: QtBot, db: Database) -> None:
+    """"12,5" typed by habit was saved as 125.00 a sale; the field now says how to write it."""
+    editor = page.editor
+    qtbot.keyClicks(editor.name, "Coupon partners")
+    qtbot.mouseClick(editor.sale_is_amount, Qt.MouseButton.LeftButton)
+    retype(qtbot, editor.sale_value, "12,5")
+    assert editor.errors["sale"].isVisible()
+    assert "write the cents after a dot, like 12.50" in editor.errors["sale"].text()
+    assert not editor.save_button.isEnabled()
+    qtbot.keyClicks(editor.lead_amount, "4,50")
+    assert "write the cents after a dot" in editor.errors["lead_amount"].text()
+    qtbot.keyClick(editor.name, Qt.Key.Key_Return)
+    assert list_plans(db) == []
+
+    retype(qtbot, editor.sale_value, "1,250.00")  # a comma that groups thousands is fine
+    retype(qtbot, editor.lead_amount, "4.50")
+    qtbot.keyClick(editor.name, Qt.Key.Key_Return)
+    [summary] = list_plans(db)
+    plan = get_plan(db, summary.id).data
+    assert (plan.sale_amount, plan.lead_amount) == (D("1250.00"), D("4.50"))

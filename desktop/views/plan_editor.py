@@ -58,7 +58,7 @@ def _rate_text(rate: Decimal) -> str:
 
 def _amount(text: str) -> Decimal:
     """An amount as people type it: "2,400.00" and "2400" both work."""
-    return parse_money(text.replace(",", ""))
+    return parse_money(text)
 
 
 class PlanEditor(QWidget):

@@ -216,8 +216,8 @@ class PlanExample(QFrame):
             self.result.setText("earns … (fix the plan's terms above to see the example)")
             return
         try:
-            order = parse_money(self.order.text().replace(",", ""))
-            revenue = parse_money(self.revenue.text().replace(",", "") or "0")
+            order = parse_money(self.order.text())
+            revenue = parse_money(self.revenue.text() or "0")
         except MoneyError:
             self.result.setText("earns … (type the example's amounts like 150.00)")
             return
