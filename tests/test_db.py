@@ -214,3 +214,36 @@ def test_migrations_match_the_models(any_db: Database) -> None:
         context = MigrationContext.configure(conn, opts={"compare_type": False})
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
+
+
+def test_approved_payout_lines_get_whom_they_paid_when_upgraded(tmp_path: Path) -> None:
+    """Revision 0008 keeps the payee on payout lines: sheets approved before it get today's values, drafts none."""
+    from desktop.db import upgrade
+
+    path = tmp_path / "before-0008.sqlite3"
+    database = open_database(path, migrate=False)
+    try:
+        upgrade(database, "0007")
+        with database.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO affiliate (id, code, name, email, payee_email, status) "
+                "VALUES (1, 'JANE', 'Jane Doe', 'jane@example.com', ' ', 'active')"
+            ))  # fmt: skip
+            for sheet_id, period, state in ((1, "2026-01", "paid"), (2, "2026-02", "draft")):
+                conn.execute(text(
+                    "INSERT INTO payout_sheet (id, period, state, currency, built_at, built_by, settings_json) "
+                    f"VALUES ({sheet_id}, '{period}', '{state}', 'USD', '2026-02-01', 'me', '{{}}')"
+                ))  # fmt: skip
+                conn.execute(text(
+                    "INSERT INTO payout_line (sheet_id, affiliate_id, sales, sales_revenue, leads, signups, commission,"
+                    " over_cap, bonuses, adjustments, carried_in, payable, carried_out, held) "
+                    f"VALUES ({sheet_id}, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)"
+                ))  # fmt: skip
+        upgrade(database)
+        with database.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT sheet_id, affiliate_code, affiliate_name, payee_email FROM payout_line ORDER BY sheet_id"
+            )).all()  # fmt: skip
+        assert [tuple(row) for row in rows] == [(1, "JANE", "Jane Doe", "jane@example.com"), (2, None, None, None)]
+    finally:
+        database.dispose()

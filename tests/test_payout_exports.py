@@ -8,7 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from openpyxl import load_workbook
+from sqlalchemy import insert, select, update
 from test_payout_helpers import add_affiliate, add_order, hold, setup_program, standard_plan
 
 from desktop.db import Database
@@ -23,6 +24,9 @@ from desktop.services.payouts import (
     build_payout_sheet,
     export_csv,
     export_paypal,
+    export_xlsx,
+    get_sheet,
+    mark_paid,
 )
 
 D = Decimal
@@ -157,3 +161,45 @@ def test_part_names_put_each_currency_in_its_own_files(tmp_path: Path) -> None:
     assert paypal_customer_id("JANE10") == "JANE10"
     assert paypal_customer_id("-JANE") == ""  # would start a formula in a spreadsheet
     assert paypal_customer_id("X" * 31) == ""  # PayPal's limit is 30
+
+
+def _exports(db: Database, folder: Path) -> tuple[bytes, bytes, list[list[object]]]:
+    folder.mkdir()
+    csv_bytes = export_csv(db, "2026-01", folder / "payouts.csv").read_bytes()
+    [paypal] = export_paypal(db, "2026-01", folder / "paypal.csv")
+    book = load_workbook(export_xlsx(db, "2026-01", folder / "payouts.xlsx"), read_only=True)
+    cells = [[name, *row] for name in book.sheetnames for row in book[name].iter_rows(values_only=True)]
+    book.close()
+    return csv_bytes, paypal.read_bytes(), cells
+
+
+def test_a_paid_sheet_keeps_whom_it_paid_when_the_affiliate_changes(sheet: Database, tmp_path: Path) -> None:
+    """A new payee email, name or code later must not make the paid sheet's files name someone who was not paid."""
+    add_adjustment(sheet, "2026-01", _id(sheet, "A4"), "bonus", "5.00", "launch bonus")
+    build_payout_sheet(sheet, "2026-01", as_of=FEB)
+    approve_sheet(sheet, "2026-01")
+    mark_paid(sheet, "2026-01", "PAYPAL-BATCH-1", paid_on=FEB)
+    before = _exports(sheet, tmp_path / "before")
+    assert b"a4@example.com,65.00,USD,A4," in before[1]
+
+    with sheet.write() as session:
+        session.execute(update(Affiliate).where(Affiliate.code == "A4")
+                        .values(code="NEW4", name="Somebody Else", payee_email="new@example.com"))  # fmt: skip
+    assert _exports(sheet, tmp_path / "after") == before
+    [row] = [row for row in get_sheet(sheet, "2026-01") if row.affiliate_code == "A4"]
+    assert (row.affiliate_name, row.payee_email) == (HOSTILE[4], "a4@example.com")
+
+    # A draft shows the affiliate as it is now.
+    add_order(sheet, _id(sheet, "NEW4"), "#5", date(2026, 2, 6), [("HAT", "600.00")])
+    build_payout_sheet(sheet, "2026-02", as_of=date(2026, 3, 10))
+    [draft] = [row for row in get_sheet(sheet, "2026-02") if row.affiliate_id == _id(sheet, "NEW4")]
+    assert (draft.affiliate_code, draft.affiliate_name, draft.payee_email) == (
+        "NEW4", "Somebody Else", "new@example.com"
+    )
+
+
+def _id(db: Database, code: str) -> int:
+    with db.read() as session:
+        found = session.scalar(select(Affiliate.id).where(Affiliate.code == code))
+    assert found is not None
+    return found

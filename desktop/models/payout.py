@@ -53,6 +53,11 @@ class PayoutLine(Base):
     payable: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     carried_out: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     held: Mapped[bool] = mapped_column(default=False)  # a payout hold was open: nothing paid, all carried
+    # As they were at approval (NULL on a draft, which shows the affiliate as it is now): a paid sheet's exports
+    # name whom it paid, whatever the affiliate's record says later.
+    affiliate_code: Mapped[str | None] = mapped_column(String(64))
+    affiliate_name: Mapped[str | None] = mapped_column(String(200))
+    payee_email: Mapped[str | None] = mapped_column(String(254))
 
 
 class CommissionLine(Base):

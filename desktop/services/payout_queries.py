@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from desktop.db import Database
@@ -97,6 +97,27 @@ def sheet_info(db: Database, period: str) -> SheetInfo:
         return _info(sheet, *_sheet_sums(session, sheet.id).get(sheet.id, (0, 0, 0)))
 
 
+def payee_of(payee_email: str | None, email: str | None) -> str:
+    """Where PayPal pays an affiliate: the payee email, else the contact email."""
+    return (payee_email or "").strip() or (email or "").strip()
+
+
+def freeze_payees(session: Session, sheet_id: int) -> None:
+    """Keep on an approved sheet's lines whom they pay: the affiliate's code, name and payee email of now."""
+    a, line = Affiliate.__table__.c, PayoutLine.__table__.c
+    of = a.id == line.affiliate_id
+    payee = func.trim(func.coalesce(func.nullif(func.trim(a.payee_email), ""), a.email, ""))
+    session.execute(
+        update(PayoutLine)
+        .where(line.sheet_id == sheet_id)
+        .values(
+            affiliate_code=select(a.code).where(of).scalar_subquery(),
+            affiliate_name=select(a.name).where(of).scalar_subquery(),
+            payee_email=select(payee).where(of).scalar_subquery(),
+        )
+    )
+
+
 def _row_query(sheet: PayoutSheet) -> Any:
     line, a = PayoutLine, Affiliate
     return (
@@ -110,11 +131,12 @@ def _row_query(sheet: PayoutSheet) -> Any:
 
 def _row(sheet: PayoutSheet, found: Any) -> SheetRow:
     line, code, name, payee, email, plan, version = found
+    frozen = line.affiliate_code is not None  # approved: as it was then
     return SheetRow(
         affiliate_id=line.affiliate_id,
-        affiliate_code=code,
-        affiliate_name=name,
-        payee_email=(payee or email or "").strip(),
+        affiliate_code=line.affiliate_code if frozen else code,
+        affiliate_name=line.affiliate_name or "" if frozen else name,
+        payee_email=line.payee_email or "" if frozen else payee_of(payee, email),
         currency=sheet.currency,
         sales=line.sales,
         sales_revenue=line.sales_revenue,
@@ -133,7 +155,7 @@ def _row(sheet: PayoutSheet, found: Any) -> SheetRow:
 
 
 def sheet_rows(session: Session, sheet: PayoutSheet) -> list[SheetRow]:
-    query = _row_query(sheet).order_by(Affiliate.code)
+    query = _row_query(sheet).order_by(func.coalesce(PayoutLine.affiliate_code, Affiliate.code))
     return [_row(sheet, found) for found in session.execute(query)]
 
 
@@ -151,12 +173,15 @@ def covered_periods(session: Session, sheet: PayoutSheet) -> tuple[str | None, s
 
 def _adjustment_query(session: Session, sheet: PayoutSheet) -> Any:
     after, upto = covered_periods(session, sheet)
+    code = func.coalesce(PayoutLine.affiliate_code, Affiliate.code)  # as approved (see freeze_payees)
+    on_sheet = and_(PayoutLine.sheet_id == sheet.id, PayoutLine.affiliate_id == Adjustment.affiliate_id)
     query = (
-        select(Adjustment, Affiliate.code, Affiliate.name, Conversion.order_id)
+        select(Adjustment, code, func.coalesce(PayoutLine.affiliate_name, Affiliate.name), Conversion.order_id)
         .join(Affiliate, Affiliate.id == Adjustment.affiliate_id)
+        .outerjoin(PayoutLine, on_sheet)
         .outerjoin(Conversion, Conversion.id == Adjustment.conversion_id)
         .where(Adjustment.period <= upto)
-        .order_by(Affiliate.code, Adjustment.period, Adjustment.id)
+        .order_by(code, Adjustment.period, Adjustment.id)
     )
     return query.where(Adjustment.period > after) if after else query
 
@@ -188,10 +213,11 @@ def sheet_adjustments(session: Session, sheet: PayoutSheet, affiliate_id: int | 
 def commission_line_query(sheet_id: int, affiliate_id: int | None = None) -> Any:
     """Commission lines with their order's date and the line's SKU, by affiliate code, date, order and line."""
     cl, c, line = CommissionLine, Conversion, ConversionLine
-    affiliate = aliased(Affiliate)
+    affiliate, payout = aliased(Affiliate), aliased(PayoutLine)
+    code = func.coalesce(payout.affiliate_code, affiliate.code)  # as approved (see freeze_payees)
     query = (
         select(
-            affiliate.code,
+            code,
             cl.conversion_id,
             c.order_id,
             c.local_date,
@@ -207,9 +233,10 @@ def commission_line_query(sheet_id: int, affiliate_id: int | None = None) -> Any
         )  # fmt: skip
         .join(c, c.id == cl.conversion_id)
         .join(affiliate, affiliate.id == cl.affiliate_id)
+        .outerjoin(payout, and_(payout.sheet_id == cl.sheet_id, payout.affiliate_id == cl.affiliate_id))
         .outerjoin(line, and_(line.conversion_id == cl.conversion_id, line.line_no == cl.line_no))
         .where(cl.sheet_id == sheet_id)
-        .order_by(affiliate.code, c.local_date, c.order_id, cl.line_no)
+        .order_by(code, c.local_date, c.order_id, cl.line_no)
     )
     return query.where(cl.affiliate_id == affiliate_id) if affiliate_id is not None else query
 

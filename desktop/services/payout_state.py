@@ -16,7 +16,7 @@ from desktop.services.affiliates import current_user
 from desktop.services.errors import BadInput, RefusedByState
 from desktop.services.payout_build import Progress, rebuild
 from desktop.services.payout_guards import check_open_for_adjustments, refuse_frozen, sheet_for_update
-from desktop.services.payout_queries import sheet_info
+from desktop.services.payout_queries import freeze_payees, sheet_info
 from desktop.services.payout_types import MANUAL_KINDS, SheetInfo, check_period
 from desktop.services.plans import freeze_versions_in
 
@@ -65,6 +65,7 @@ def approve_sheet(db: Database, period: str, progress: Progress | None = None) -
             .distinct()
         )
         freeze_versions_in(session, [v for v in versions if v is not None])
+        freeze_payees(session, sheet.id)
         sheet.state = "approved"
         sheet.approved_at = _now()
         sheet.approved_by = current_user()
