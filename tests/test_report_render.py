@@ -173,3 +173,28 @@ def test_the_printer_path_paints_the_same_pages(db: Database, world: dict[str, i
     assert pages == pdf_pages(tmp_path / "printed.pdf") >= 2
     text = pdf_text(tmp_path / "printed.pdf")
     assert "Jane Griffin (JANE)" in text and "Tom Baker (TOM)" in text and "Page 1 of" in text
+
+
+def test_reports_say_that_commission_is_before_the_cap_and_what_the_cap_took(
+    db: Database, world: dict[str, int], tmp_path: Path
+) -> None:
+    """The key figures count commission before the plan's cap (as the dashboard does); the payout sheet pays less.
+    Both documents say so, with the sheet's numbers, instead of printing a commission the affiliate is not paid."""
+    from decimal import Decimal
+
+    from desktop.services.payouts import build_payout_sheet
+    from desktop.services.plans import PlanInput, list_plans, update_plan
+    from desktop.views.report_program_html import program_html
+
+    [plan] = list_plans(db)
+    update_plan(db, plan.id, PlanInput(name="Standard", sale_rate=Decimal("0.10"), cap=Decimal("50.00")))
+    build_payout_sheet(db, "2026-10", as_of=TODAY)
+    review = review_data(db, world["JANE"], "2026-10", today=TODAY)
+    assert review.sheet_commission == (Decimal("50.00"), Decimal("40.00"))  # 90.00 before the cap
+    assert [k.value_text for k in review.kpis if k.metric == "commission"] == ["90.00"]
+    html = review_html(review).html
+    assert "before the plan's monthly cap" in html
+    assert "The cap took 40.00 off it on the October 2026 payout sheet, which pays 50.00 in commission." in html
+    program = program_html(program_report_data(db, "2026-10", today=TODAY)).html
+    assert "before the plans' monthly caps" in program
+    assert "The payout sheet below takes 80.00 off it over the caps and pays 110.00 in commission." in program

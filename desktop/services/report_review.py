@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 
 from desktop.db import Database
-from desktop.models import Adjustment, Affiliate, CommissionPlan, RateReward, Target
+from desktop.models import Adjustment, Affiliate, CommissionPlan, PayoutLine, PayoutSheet, RateReward, Target
 from desktop.money import format_rate, round_money
 from desktop.services.charts import trend_chart
 from desktop.services.errors import BadInput
@@ -158,6 +158,9 @@ class ReviewData:
     feedback: tuple[FeedbackEntry, ...]
     rewards: tuple[RewardLine, ...]
     next_targets: tuple[NextTarget, ...]
+    # The month's payout sheet's (commission after the cap, what the cap took off), when one holds the affiliate:
+    # the key figures count commission before the cap, as the dashboard does.
+    sheet_commission: tuple[Decimal, Decimal] | None = None
 
     @property
     def targets_met(self) -> int:
@@ -381,7 +384,18 @@ def review_in(db: Database, context: ReviewContext, affiliate_id: int) -> Review
         feedback=feedback_for_period(db, affiliate_id, context.period),
         rewards=tuple(_rewards(db, context, affiliate_id, context.targets)),
         next_targets=_next_targets(context, affiliate_id),
+        sheet_commission=_sheet_commission(db, context.period, affiliate_id),
     )
+
+
+def _sheet_commission(db: Database, period: str, affiliate_id: int) -> tuple[Decimal, Decimal] | None:
+    with db.read() as session:
+        found = session.execute(
+            select(PayoutLine.commission, PayoutLine.over_cap)
+            .join(PayoutSheet, PayoutSheet.id == PayoutLine.sheet_id)
+            .where(PayoutSheet.period == period, PayoutLine.affiliate_id == affiliate_id)
+        ).first()
+    return (found[0], found[1]) if found else None
 
 
 def review_data(db: Database, affiliate_id: int, period: str, today: date | None = None) -> ReviewData:

@@ -178,7 +178,12 @@ def _kpis(data: ReviewData) -> str:
     ]  # fmt: skip
     headers = ("Key figure", data.period_label, data.previous_label, "Change", "Program average")
     average = ("Program average: sums per active affiliate; rates (conversion, EPC, average order value, refunds) "
-               "over all active affiliates together. Money in " + esc(data.currency) + ".")  # fmt: skip
+               "over all active affiliates together. Money in " + esc(data.currency) + ". Commission is the orders' "
+               "commission before the plan's monthly cap, if it has one.")  # fmt: skip
+    if data.sheet_commission and data.sheet_commission[1] > 0:
+        paid, cut = data.sheet_commission
+        average += (f" The cap took {cut:,.2f} off it on the {esc(data.period_label)} payout sheet, which pays "
+                    f"{paid:,.2f} in commission.")  # fmt: skip
     return table(headers, rows, "lrrrr", (28, 18, 18, 14, 22)) + note(average)
 
 

@@ -32,7 +32,12 @@ def _north_star(data: ProgramReportData) -> str:
 
 def _kpis(data: ProgramReportData) -> str:
     rows = [(esc(t.label), f"<b>{esc(t.value)}</b>", esc(t.previous), coloured(t.change, t.good)) for t in data.kpis]
-    return table(("Key figure", data.period_label, data.previous_label, "Change"), rows, "lrrr", (40, 22, 22, 16))
+    said = "Commission, here and among the top affiliates, is the orders' commission before the plans' monthly caps."
+    if data.payouts and data.payouts.over_cap > 0:
+        said += (f" The payout sheet below takes {data.payouts.over_cap:,.2f} off it over the caps and pays "
+                 f"{data.payouts.commission:,.2f} in commission.")  # fmt: skip
+    table_html = table(("Key figure", data.period_label, data.previous_label, "Change"), rows, "lrrr", (40, 22, 22, 16))
+    return table_html + note(said)
 
 
 def _top(data: ProgramReportData) -> str:
