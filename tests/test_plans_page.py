@@ -249,3 +249,43 @@ def test_a_decimal_comma_is_refused_not_read_as_thousands(page: PlansPage, qtbot
     [summary] = list_plans(db)
     plan = get_plan(db, summary.id).data
     assert (plan.sale_amount, plan.lead_amount) == (D("1250.00"), D("4.50"))
+
+
+def test_no_wrapped_text_of_the_form_is_cut_off(db: Database, qtbot: QtBot) -> None:
+    """In a 1280x800 window the form is taller than its view: every hint, message and the cap advice still gets the
+    height its lines need (a plain scroll area squeezed the advice to half), and the product rule's "flat per unit"
+    fits its column."""
+    from PySide6.QtWidgets import QComboBox, QLabel
+
+    from desktop.services.demo import load_full_demo
+    from desktop.views.page_parts import FormScrollArea
+
+    load_full_demo(db)  # plans used by paid sheets (a banner over the form), partners of poor traffic quality
+    widget = PlansPage(db)
+    qtbot.addWidget(widget)
+    widget.resize(1090, 760)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.refresh()
+    qtbot.wait(200)  # laid out as shown, before the texts change
+    widget.list.selectRow(0)  # Standard: tiers by revenue
+    editor = widget.editor
+    assert editor.cap_advice.isVisible() and editor.use_cap_button.isVisible()  # the advice, beside its button
+    editor.sale_is_amount.setChecked(True)
+    editor.sale_value.setText("12,5")
+    editor.lead_amount.setText("abc")
+    editor.tier_mode.setCurrentIndex(editor.tier_mode.findData("marginal"))
+    scroll = editor.findChild(FormScrollArea)
+    assert scroll is not None
+    qtbot.wait(500)  # the layout settles
+    assert scroll.verticalScrollBar().maximum() > 0  # taller than its view
+    wrapped = [label for label in scroll.widget().findChildren(QLabel) if label.wordWrap() and label.isVisible()]
+    assert len(wrapped) >= 5
+    assert [label.text()[:40] for label in wrapped if label.height() < label.heightForWidth(label.width())] == []
+
+    qtbot.mouseClick(editor.revert_button, Qt.MouseButton.LeftButton)
+    widget.list.selectRow(1)  # Creators: product rules, one of them flat per unit
+    kinds = editor.products.table
+    boxes = [kinds.cellWidget(row, 1) for row in range(kinds.rowCount())]
+    assert any(isinstance(box, QComboBox) and box.currentText() == "flat per unit" for box in boxes)
+    assert all(kinds.columnWidth(1) >= box.sizeHint().width() for box in boxes)

@@ -5,17 +5,48 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
+
+
+class FormScrollArea(QScrollArea):
+    """A scroll area for a form with wrapping texts (hints, messages, advice): its content is as tall as the texts
+    need at the width it is shown at.
+
+    A plain QScrollArea gives its content the minimum height the texts would need on one line each; where the form
+    is taller than the view, the wrapped texts were cut off.
+    """
+
+    def __init__(self, content: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(content)
+        content.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        self._fit()
+        super().resizeEvent(event)
+
+    def _fit(self) -> None:
+        content, layout = self.widget(), self.widget().layout()
+        if layout is not None and layout.hasHeightForWidth():
+            content.setMinimumHeight(layout.totalHeightForWidth(self.viewport().width()))
 
 
 def page_title(text: str, subtitle: str = "") -> QWidget:

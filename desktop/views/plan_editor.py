@@ -12,13 +12,12 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +38,7 @@ from desktop.services.plans import (
 )
 from desktop.services.program_settings import get_program
 from desktop.services.quality_score import suggested_cap
-from desktop.views.page_parts import FieldError
+from desktop.views.page_parts import FieldError, FormScrollArea
 from desktop.views.plan_parts import PlanExample, RuleTable
 from desktop.views.plan_what_if_dialog import WhatIfDialog
 
@@ -156,10 +155,16 @@ class PlanEditor(QWidget):
         self._suggested_cap: Decimal | None = None
         for key, label, widget, hint in rows:
             cell = QWidget()
+            # The cell takes the whole field column, so that a message under a combo box wraps at the column's
+            # width, the width its height was measured for (at the combo box's own width it was cut off).
+            cell.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             box = QVBoxLayout(cell)
             box.setContentsMargins(0, 0, 0, 0)
             box.setSpacing(2)
-            box.addWidget(widget)
+            if isinstance(widget, QComboBox):
+                box.addWidget(widget, 0, Qt.AlignmentFlag.AlignLeft)  # as wide as its choices, not the column
+            else:
+                box.addWidget(widget)
             if key == "cap":
                 advice_row = QHBoxLayout()
                 advice_row.addWidget(self.cap_advice, 1)
@@ -180,11 +185,7 @@ class PlanEditor(QWidget):
         form_column.setContentsMargins(0, 0, 8, 0)
         form_column.addLayout(form)
         form_column.addStretch(1)  # spare height goes under the form, not between its rows
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(form_box)
-        outer.addWidget(scroll, 1)
+        outer.addWidget(FormScrollArea(form_box), 1)
         self.example = PlanExample()
         outer.addWidget(self.example)
 

@@ -53,7 +53,13 @@ class RuleTable(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_KEY, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(COL_KIND, QHeaderView.ResizeMode.ResizeToContents)
+        # As wide as the choice box with its longest choice ("flat per unit"); sized to contents, the column took
+        # the width of the boxes before they were laid out, and showed "fla".
+        sample = QComboBox()
+        sample.addItems(list(kinds))
+        header.setSectionResizeMode(COL_KIND, QHeaderView.ResizeMode.Fixed)
+        heading = header.fontMetrics().horizontalAdvance("Earns") + 16
+        self.table.setColumnWidth(COL_KIND, max(sample.sizeHint().width(), heading))
         header.setSectionResizeMode(COL_VALUE, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(90)
         layout.addWidget(self.table)
