@@ -55,6 +55,7 @@ def test_save_and_read_back_on_both_databases(any_db: Database) -> None:
         ({"currency": "eu1"}, "currency"),
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"timezone": "../../etc/passwd"}, "timezone"),
+        ({"timezone": "Europe"}, "timezone"),  # a folder of zones, typed on the way to Europe/Berlin
         ({"cookie_days": -1}, "cookie_days"),
         ({"cookie_days": 400}, "cookie_days"),
         ({"attribution": "linear"}, "attribution"),
