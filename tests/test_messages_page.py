@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from test_fraud_helpers import OCT, add_affiliate, add_orders, order, setup_program
 
 from desktop.db import Database
@@ -69,16 +69,38 @@ def test_open_in_mail_client_puts_recipients_in_bcc(qtbot, page: MessagesPage, d
     assert page.tabs.currentWidget() is page.preview
 
 
-def test_save_as_eml(qtbot, page: MessagesPage, db: Database, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("log_it", [True, False], ids=["logged as sent", "kept a draft"])
+def test_save_as_eml(qtbot, page: MessagesPage, db: Database, monkeypatch, tmp_path: Path, log_it: bool) -> None:  # type: ignore[no-untyped-def]
+    """Saving the file asks whether the message went out: only then is it logged as sent and no longer editable."""
     target = tmp_path / "out" / "newsletter.eml"
     target.parent.mkdir()
+    asked: list[str] = []
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(target), ""))
+    answer = QMessageBox.StandardButton.Yes if log_it else QMessageBox.StandardButton.No
+    monkeypatch.setattr(QMessageBox, "question", lambda _parent, _title, text, *_args: asked.append(text) or answer)
     qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(page.eml_button, Qt.MouseButton.LeftButton)
     mail = BytesParser(policy=policy.default).parsebytes(target.read_bytes())
     assert [a.addr_spec for a in mail["Bcc"].addresses] == ["ana@example.com", "ben@example.com"]
     assert page.message.text().startswith(f"Saved to {target}.")
     assert page.settings.value("messages/last_folder") == str(target.parent)
+    [question] = asked
+    assert "Log the message as sent" in question and "Choose No to keep it a draft" in question
+    assert [m.sent_via for m in list_messages(db, sent=True)] == (["eml"] if log_it else [])
+    assert page.subject.isReadOnly() is log_it and page.delete_button.isEnabled() is not log_it
+    assert page.message.text().endswith("It stays a draft.") is not log_it
+
+
+def test_without_a_mail_program_the_message_stays_a_draft(qtbot, page: MessagesPage, db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    warned: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda _url: False)  # nothing answers mailto: links
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *_args: warned.append(text))
+    qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.mail_button, Qt.MouseButton.LeftButton)
+    [warning] = warned
+    assert warning.startswith("No mail program opened") and "save it as .eml" in warning
+    assert list_messages(db, sent=True) == [] and page.lists.tabText(0) == "Drafts (1)"
+    assert not page.subject.isReadOnly()
 
 
 def test_an_announcement_of_new_terms(qtbot, page: MessagesPage, db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]

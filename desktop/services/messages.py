@@ -359,21 +359,25 @@ def build_email(db: Database, message_id: int, *, sender: str | None = None) -> 
     return mail
 
 
-def save_eml(db: Database, message_id: int, path: Path | str, *, sender: str | None = None) -> Path:
-    """Write the message as an .eml file any mail program opens; logged as sent."""
+def save_eml(
+    db: Database, message_id: int, path: Path | str, *, sender: str | None = None, mark_sent: bool = True
+) -> Path:
+    """Write the message as an .eml file any mail program opens; logged as sent unless `mark_sent` is False."""
     mail = build_email(db, message_id, sender=sender)
     with atomic_write(path, "wb") as fh:
         fh.write(mail.as_bytes(policy=policy.SMTP))
-    record_sent(db, message_id, "eml")
+    if mark_sent:
+        record_sent(db, message_id, "eml")
     return Path(path)
 
 
-def save_html(db: Database, message_id: int, path: Path | str) -> Path:
-    """Write the message as a web page; logged as sent (to its recipients)."""
+def save_html(db: Database, message_id: int, path: Path | str, *, mark_sent: bool = True) -> Path:
+    """Write the message as a web page; logged as sent (to its recipients) unless `mark_sent` is False."""
     detail = _sendable(db, message_id)
     with atomic_write(path, "w", encoding="utf-8") as fh:
         fh.write(html_document(detail.message.subject, detail.body_markdown))
-    record_sent(db, message_id, "html")
+    if mark_sent:
+        record_sent(db, message_id, "html")
     return Path(path)
 
 

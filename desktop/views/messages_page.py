@@ -422,8 +422,17 @@ class MessagesPage(QWidget):
         if many and QMessageBox.question(self, "Several messages", f"{links.reason} Go on?") != (
                 QMessageBox.StandardButton.Yes):  # fmt: skip
             return
+        opened = 0
         for url in links.urls:
-            QDesktopServices.openUrl(QUrl(url))
+            if not QDesktopServices.openUrl(QUrl(url)):
+                break
+            opened += 1
+        if opened < len(links.urls):  # no mail program answers mailto: links on this computer
+            what = "No mail program opened" if not opened else f"Only {opened} of {len(links.urls)} messages opened"
+            QMessageBox.warning(self, "No mail program", f"{what}: this computer has none set up for e-mail "
+                                "links. The message stays a draft; save it as .eml and open that file in your "
+                                "mail program instead.")  # fmt: skip
+            return
         self._call(lambda: record_sent(self.db, message_id, "mail_client"))
         self.refresh()
         self._say("Opened in your mail program with the recipients in BCC; send it from there.")
@@ -439,8 +448,18 @@ class MessagesPage(QWidget):
         if not path:
             return
         save: Any = save_eml if kind == "eml" else save_html
-        if self._call(lambda: save(self.db, message_id, path)) is None:
+        if self._call(lambda: save(self.db, message_id, path, mark_sent=False)) is None:
             return
         self.settings.setValue("messages/last_folder", str(Path(path).parent))
+        # Saving a file is not sending it (it may be to read it over): the person says whether it went out.
+        answer = QMessageBox.question(
+            self, "Saved", f"Saved to {path}.\n\nLog the message as sent to its recipients? It then moves to the "
+            "sent log and can no longer be changed. Choose No to keep it a draft.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        )  # fmt: skip
+        sent = answer == QMessageBox.StandardButton.Yes
+        if sent and self._call(lambda: record_sent(self.db, message_id, kind) or True) is None:
+            return
         self.refresh()
-        self._say(f"Saved to {path}." + (" Open it to send it from your mail program." if kind == "eml" else ""))
+        tail = " Open it to send it from your mail program." if kind == "eml" else ""
+        self._say(f"Saved to {path}." + (tail if sent else " It stays a draft."))
