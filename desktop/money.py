@@ -91,3 +91,19 @@ def format_money(value: Decimal, currency: str = "") -> str:
     """Decimal("2400") -> "2,400.00" (with the currency code after it when given)."""
     text = f"{value:,.2f}"
     return f"{text} {currency}".strip()
+
+
+def spread(net: int, amounts: list[int]) -> list[int]:
+    """An order's cents over its lines, in proportion to their amounts (largest remainder)."""
+    total = sum(amounts)
+    if net >= total:
+        return amounts
+    if net <= 0 or total <= 0:
+        return [0] * len(amounts)
+    shares = [net * amount // total for amount in amounts]
+    left = net - sum(shares)
+    if left:
+        by_remainder = sorted(range(len(amounts)), key=lambda i: (-(net * amounts[i] % total), i))
+        for index in by_remainder[:left]:
+            shares[index] += 1
+    return shares

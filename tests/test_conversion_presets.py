@@ -308,3 +308,30 @@ def test_shopify_referrals_in_note_attributes_and_tags(db: Database, tmp_path: P
         csv.writer(fh).writerows(rows)
     with pytest.raises(BadInput, match="orders_export.csv, line 2.*NOBODY"):
         import_conversions(db, path)
+
+
+def test_shopify_discount_on_the_whole_order_comes_off_the_lines(db: Database, tmp_path: Path) -> None:
+    """A discount code's amount off the order is in Subtotal (after discounts), not in the lines' own discounts
+    (older exports have no Lineitem discount at all). The order's amount is its Subtotal, spread over the lines in
+    proportion: commission is never paid on the price before the discount."""
+    program(db, currency="USD", timezone="UTC")
+    make_affiliates(db, {"JANE": ["JANE10"]})
+    with (DATA / "shopify_orders.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    at = {name: header.index(name) for name in ("Name", "Subtotal", "Discount Amount", "Lineitem discount")}
+    for row in rows[1:]:
+        if row[at["Name"]] == "#1001":  # 249.00 + 2 x 29.90 = 308.80; 10 % off the order: Subtotal 277.92
+            row[at["Lineitem discount"]] = "0.00"
+    path = tmp_path / "orders_export.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    result = import_conversions(db, path)
+    assert ("Subtotal", "order discount (Subtotal: the lines after every discount)") in result.summary.columns
+    stored = orders(db)["#1001"]
+    assert (stored["amount"], stored["net"]) == (27792, 27792)
+    assert [line[3] for line in stored["lines"]] == [22410, 5382]  # 30.88 off, in proportion to 249.00 and 59.80
+    assert sum(line[3] for line in stored["lines"]) == stored["amount"]
+    # An export whose lines already carry the discounts (Subtotal equals them) reads the same.
+    import_conversions(db, DATA / "shopify_orders.csv")
+    assert orders(db)["#1001"]["lines"] == [TENT_LINE, SOCKS_LINE]

@@ -54,6 +54,7 @@ SHOPIFY_COLUMNS = {
     "lineitem_quantity": "quantity",
     "lineitem_price": "amount",
     "lineitem_discount": "line discount",
+    "subtotal": "order discount (Subtotal: the lines after every discount)",
     "lineitem_sku": "sku",
     "lineitem_name": "product",
     "currency": "currency",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
+from desktop.money import spread
 from desktop.services.conversion_parse import OrderChecks, OrderRecord, ReadContext, Rows, product_name
 from desktop.services.conversion_presets import (
     REFERRAL_KEYS,
@@ -116,7 +117,7 @@ class ShopifyReader(ShopReader):
     date_key = "created_at"
 
     def amount_texts(self, cells: list[str]) -> Iterable[str]:
-        keys = ("lineitem_price", "lineitem_discount", "refunded_amount")
+        keys = ("lineitem_price", "lineitem_discount", "subtotal", "refunded_amount")
         return [cells[self.keys[key]] for key in keys if key in self.keys]
 
     def orders(self, rows: Rows, ctx: ReadContext) -> Iterator[OrderRecord]:
@@ -174,6 +175,14 @@ class ShopifyReader(ShopReader):
             sku = checks.text(line, "sku", self._cell(cells, "lineitem_sku"))
             lines.append((sku, product_name(self._cell(cells, "lineitem_name")), quantity, cents))
             amount += cents
+        subtotal_text = self._cell(first, "subtotal")
+        subtotal = ctx.cents(start, self.column("subtotal"), subtotal_text) if subtotal_text else None
+        if subtotal is not None and 0 <= subtotal < amount:
+            # A discount on the whole order (a discount code's amount off) is in Subtotal, not in the lines'
+            # own discounts: it is spread over the lines in proportion, as a partial refund is.
+            shares = spread(subtotal, [line[3] for line in lines])
+            lines = [(*line[:3], share) for line, share in zip(lines, shares, strict=True)]
+            amount = subtotal
         refund_text = self._cell(first, "refunded_amount")
         refunded = ctx.cents(start, self.names["refunded_amount"], refund_text) if refund_text else None
         if refunded is not None:

@@ -38,8 +38,7 @@ from desktop.models import (
     PlanVersion,
     RateReward,
 )
-from desktop.money import ZERO, format_money, from_cents, round_money
-from desktop.services.payout_orders import spread
+from desktop.money import ZERO, format_money, from_cents, round_money, spread
 
 if TYPE_CHECKING:
     from desktop.services.commission_engine import OrderLine, PeriodCommission, PlanTerms

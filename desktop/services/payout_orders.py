@@ -13,29 +13,13 @@ from sqlalchemy.orm import Session
 
 from desktop.db import placeholder
 from desktop.models import Conversion, ConversionLine
-from desktop.money import from_cents, to_cents
+from desktop.money import from_cents, spread, to_cents
 from desktop.services.commission_engine import OrderLine
 from desktop.services.payout_refunds import cents
 from desktop.services.payout_types import period_end
 
 INSERT_BATCH = 5000
 _LINE_COLUMNS = "sheet_id, affiliate_id, conversion_id, line_no, amount, commission, rule, trace"
-
-
-def spread(net: int, amounts: list[int]) -> list[int]:
-    """An order's commissionable cents over its lines, in proportion to their amounts (largest remainder)."""
-    total = sum(amounts)
-    if net >= total:
-        return amounts
-    if net <= 0 or total <= 0:
-        return [0] * len(amounts)
-    shares = [net * amount // total for amount in amounts]
-    left = net - sum(shares)
-    if left:
-        by_remainder = sorted(range(len(amounts)), key=lambda i: (-(net * amounts[i] % total), i))
-        for index in by_remainder[:left]:
-            shares[index] += 1
-    return shares
 
 
 @dataclass

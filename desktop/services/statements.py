@@ -23,11 +23,10 @@ from desktop.models import (
     PayoutSheet,
     RateReward,
 )
-from desktop.money import ZERO, from_cents
+from desktop.money import ZERO, from_cents, spread
 from desktop.services.commission_engine import OrderLine, PlanError, compute_period
 from desktop.services.errors import BadInput
 from desktop.services.metrics import DateRange, Metrics, affiliate_metrics, plan_terms_loader
-from desktop.services.payout_orders import spread
 from desktop.services.payout_refunds import cents
 from desktop.services.payout_types import BONUS_KINDS, check_period
 from desktop.services.program_settings import get_program
