@@ -14,6 +14,7 @@ BENCHMARKS = [
     "metrics",
     "reviews",
     "conversions_page",
+    "fraud_rules",
 ]
 
 

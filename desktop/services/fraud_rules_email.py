@@ -190,18 +190,20 @@ def duplicate_orders(session: Session, scope: Scope, settings: FraudSettings) ->
     who = func.coalesce(func.lower(c.customer_email), c.visitor_id)
     base = (c.affiliate_id.is_not(None), c.type == "sale", c.status.in_(LIVE), who.is_not(None),
             *scope.dates(c.local_date))  # fmt: skip
-    groups = (
-        select(c.affiliate_id.label("affiliate_id"), who.label("who"), c.amount.label("amount"))
+    # One pass with a window count: joining the repeated (affiliate, customer, amount) groups back to the orders
+    # searched all of an affiliate's orders once per group (5,000 groups of a 50,000-order affiliate: 6 minutes).
+    repeats = func.count().over(partition_by=(c.affiliate_id, who, c.amount))
+    rows = (
+        select(c.id, c.order_id, c.affiliate_id, who.label("who"), c.customer_email, c.amount, c.currency,
+               c.occurred_at, repeats.label("repeats"))
         .where(*base)
-        .group_by(c.affiliate_id, who, c.amount)
-        .having(func.count() > 1)
         .subquery()
-    )
+    )  # fmt: skip
+    r = rows.c
     query = (
-        select(c.id, c.order_id, c.affiliate_id, who, c.customer_email, c.amount, c.currency, c.occurred_at)
-        .join(groups, (groups.c.affiliate_id == c.affiliate_id) & (groups.c.who == who) & (groups.c.amount == c.amount))
-        .where(*base)
-        .order_by(c.affiliate_id, who, c.amount, c.occurred_at, c.id)
+        select(r.id, r.order_id, r.affiliate_id, r.who, r.customer_email, r.amount, r.currency, r.occurred_at)
+        .where(r.repeats > 1)
+        .order_by(r.affiliate_id, r.who, r.amount, r.occurred_at, r.id)
     )
     window = settings.duplicate_window_minutes * 60
     sets: dict[tuple[int, str], list[list[tuple[Any, ...]]]] = defaultdict(list)
