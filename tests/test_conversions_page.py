@@ -144,6 +144,34 @@ def test_import_dialog_lists_problems_and_refuses(qtbot, db: Database, shop: Pat
     assert count_conversions(db, ConversionFilter()) == 0
 
 
+def test_import_dialog_says_an_empty_file_is_empty(qtbot, db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Not "these columns are not an orders file, map them": there are no columns to map."""
+    make_application()
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    dialog = ConversionImportDialog(db, None, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_path(empty)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    assert "empty.csv: is empty: there is no header row" in dialog.summary.text()
+    assert "Map columns" not in dialog.summary.text() and not dialog.map_button.isDefault()
+    assert not dialog.import_button.isEnabled()
+
+
+def test_import_dialog_shows_the_files_text_as_it_is(qtbot, db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Text from the file or the reader ("order_id <- 'Bestellnummer'", a coupon "<b>") is not read as markup."""
+    make_application()
+    path = tmp_path / "odd.csv"
+    path.write_text("order_id,occurred_at,amount,coupon_code\nO-1,2026-10-02,5.00,<i>X\n", encoding="utf-8")
+    dialog = ConversionImportDialog(db, None, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_path(path)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    assert "&lt;I&gt;X (1)" in dialog.summary.text()  # coupon codes are upper case
+
+
 def test_import_dialog_asks_how_dates_are_written_when_the_file_does_not_show_it(  # type: ignore[no-untyped-def]
     qtbot, db: Database, shop: Path, tmp_path: Path
 ) -> None:

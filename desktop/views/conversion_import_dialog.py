@@ -142,13 +142,21 @@ class ConversionImportDialog(ImportDialog):
         )
 
     def _failed(self, exc: Exception) -> None:
-        self.summary.setText(f"<b style='color:#b3261e'>Cannot read this file.</b> {exc}")
+        self.summary.setText(f"<b style='color:#b3261e'>Cannot read this file.</b> {escape(str(exc))}")
         self.tabs.clear()
 
     def show_preview(self, preview: ConversionPreview) -> None:
         self.preview = preview
         s = preview.summary
         self.map_button.setDefault(s.preset == "unknown")
+        whole_file = [p for p in preview.problems if p.line is None and p.column is None]
+        if not s.columns and s.rows == 0 and whole_file:  # empty, or not a table at all: mapping cannot help
+            self.map_button.setDefault(False)
+            self.summary.setText(f"<b style='color:#b3261e'>{escape(str(whole_file[0]))}</b>")
+            self.tabs.clear()
+            self.add_problems_tab(preview.problems)
+            self.import_button.setEnabled(False)
+            return
         if s.preset == "unknown" and not s.columns:  # no preset fits the header, and no saved mapping either
             self.summary.setText(
                 "<b>These columns are not a Shopify, WooCommerce, Stripe or generic orders file.</b> Tell Affiliate "
@@ -176,16 +184,16 @@ class ConversionImportDialog(ImportDialog):
         dates = ""
         if s.date_order != "ymd":
             why = f" ({s.date_reason})" if s.date_reason else ""
-            dates = f" Dates: {DATE_ORDERS[s.date_order].split(' (')[0]}{why}."
+            dates = f" Dates: {DATE_ORDERS[s.date_order].split(' (')[0]}{escape(why)}."
         text = (
             f"<b>{s.orders:,} orders</b> in {s.rows:,} rows ({days}), {s.amount:,.2f} in total. "
             f"<b>{s.new:,} new, {s.updated:,} updated, {s.unchanged:,} unchanged.</b><br>"
-            f"Read as: {s.preset} — {s.preset_reason}. Amounts: {s.decimal_reason}.{dates}<br>"
+            f"Read as: {escape(s.preset)} — {escape(s.preset_reason)}. Amounts: {escape(s.decimal_reason)}.{dates}<br>"
             f"Attribution: {attribution}."
         )
         if s.unknown_coupons:
             text += " Coupons that belong to no affiliate: " + ", ".join(
-                f"{code} ({n})" for code, n in s.unknown_coupons[:8]
+                f"{escape(code)} ({n})" for code, n in s.unknown_coupons[:8]
             )
         if preview.problem_count:
             text += (
@@ -229,7 +237,7 @@ class ConversionImportDialog(ImportDialog):
             self.accept()
 
         def failed(exc: Exception) -> None:
-            self.summary.setText(f"<b style='color:#b3261e'>Nothing was imported.</b> {exc}")
+            self.summary.setText(f"<b style='color:#b3261e'>Nothing was imported.</b> {escape(str(exc))}")
             self.import_button.setEnabled(True)
 
         def cancelled() -> None:
