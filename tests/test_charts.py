@@ -39,7 +39,31 @@ def test_revenue_by_month_stacks_organic_on_affiliate() -> None:
     axes = chart.figure.axes[0]
     assert [p.get_y() for p in axes.patches[3:]] == [100.5, 0.0, 300.0]  # organic sits on top
     assert [t.get_text() for t in axes.get_xticklabels()] == ["Dec\n2025", "Jan\n2026", "Feb"]
-    assert axes.get_title(loc="left") == "Revenue by month (USD)"
+    assert chart.figure.get_suptitle() == "Revenue by month (USD)"
+
+
+@pytest.mark.parametrize("width", [3.6, 6.4])
+def test_titles_legends_and_labels_keep_apart_on_a_narrow_chart(width: float) -> None:
+    """The legend once sat beside the title and ran into it; a title aligned to the plot ran off the right after
+    long bar labels. Drawn at a narrow panel's width, nothing overlaps and nothing leaves the figure."""
+    charts = [
+        revenue_by_month_chart(MONTHS, "USD"),
+        trend_chart([(p, a, o) for p, a, o in MONTHS], "Revenue and commission (USD)"),
+        target_attainment_chart([("tag:video · Clicks · 2026-11 (5/25 so far)", D("81"), "running"),
+                                 ("FELIXKEL · Revenue · 2026-11", D("43"), "running")]),
+        top_affiliates_chart([("CARMENMORENO", D("5360")), ("FELIXKEL", D("15385"))], "USD"),
+    ]  # fmt: skip
+    for chart in charts:
+        figure = chart.figure
+        figure.set_size_inches(width, 3.4)
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()
+        whole = figure.bbox
+        title = figure._suptitle.get_window_extent(renderer)
+        assert whole.x0 <= title.x0 and title.x1 <= whole.x1 + 1, chart.title
+        for legend in figure.legends:
+            assert not legend.get_window_extent(renderer).overlaps(title), chart.title
+            assert not legend.get_window_extent(renderer).overlaps(figure.axes[0].get_window_extent(renderer))
 
 
 def test_top_affiliates_best_on_top() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,13 +47,21 @@ def _figure(width: float = 6.4, height: float = 3.4) -> Any:
 
 def _axes(figure: Any, title: str) -> Any:
     axes = figure.add_subplot()
-    axes.set_title(title, loc="left", fontsize=11, color=INK, fontweight="bold")
+    # At the figure's left edge, not the plot's: after long bar labels a plot-aligned title ran off the right.
+    figure.suptitle(title, x=0.01, ha="left", fontsize=11, color=INK, fontweight="bold")
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     for side in ("left", "bottom"):
         axes.spines[side].set_color(GREY)
     axes.tick_params(colors=MUTED, labelsize=8)
     return axes
+
+
+def _legend(figure: Any, axes: Any) -> None:
+    """The series' names on a row of their own under the chart: beside the title (where they were) they ran into it
+    on a narrow chart."""
+    handles, labels = axes.get_legend_handles_labels()
+    figure.legend(handles, labels, frameon=False, fontsize=8, loc="outside lower center", ncols=len(labels))
 
 
 def _thousands(axes: Any, axis: str = "y") -> None:
@@ -104,7 +113,7 @@ def revenue_by_month_chart(months: Sequence[tuple[str, Decimal, Decimal]], curre
         _thousands(axes)
         axes.grid(axis="y", color="#e6ecea", linewidth=0.8)
         axes.set_axisbelow(True)
-        axes.legend(frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1, 1), ncols=2)
+        _legend(figure, axes)
     return Chart(figure, title, labels, {"affiliate": affiliate, "organic": organic}, empty)
 
 
@@ -169,7 +178,8 @@ def target_attainment_chart(items: Sequence[tuple[str, Decimal, str]]) -> Chart:
         positions = list(range(len(items)))[::-1]
         shown = [min(v, 200.0) for v in values]  # a target met five times over would flatten the others
         bars = axes.barh(positions, shown, color=[STATE_COLOURS.get(s, GREY) for _, _, s in items], height=0.6)
-        axes.set_yticks(positions, labels)
+        # Long labels ("tag:video · Clicks · 2026-11 (5/25 so far)") on two lines leave the bars their width.
+        axes.set_yticks(positions, [textwrap.fill(label, 26) for label in labels], fontsize=8)
         axes.axvline(100, color=INK, linewidth=1, linestyle="--")
         axes.bar_label(bars, labels=[f"{v:,.0f} %" for v in values], padding=3, fontsize=8, color=MUTED)
         axes.set_xlim(0, max(130.0, max(shown) * 1.2))
@@ -200,7 +210,7 @@ def trend_chart(points: Sequence[tuple[str, Decimal, Decimal]], title: str = "Re
         _thousands(axes)
         axes.set_ylim(bottom=0)
         axes.grid(axis="y", color="#e6ecea", linewidth=0.8)
-        axes.legend(frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1, 1), ncols=2)
+        _legend(figure, axes)
     return Chart(figure, title, labels, {"revenue": revenue, "commission": commission}, empty)
 
 
