@@ -247,3 +247,32 @@ def test_the_window_writes_dates_in_english_whatever_the_desktop_locale() -> Non
         assert f"{date(2026, 10, 3):%d %B %Y}" == "03 October 2026"
     finally:
         locale.setlocale(locale.LC_ALL, before)
+
+
+@pytest.mark.parametrize("answer", ["Yes", "No"])
+def test_a_new_currency_with_orders_in_the_old_one_asks_first(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch, answer: str
+) -> None:
+    """The orders already imported stay in the old currency: no sheet takes them, and totals would relabel them."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.services.conversion_import import import_conversions
+
+    db = window.db
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_id,occurred_at,amount\nZ-1,2026-10-30T10:00:00,10.00\n", encoding="utf-8")
+    import_conversions(db, orders)
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda _parent, _title, text, *_args: asked.append(text)
+                        or getattr(QMessageBox.StandardButton, answer))  # fmt: skip
+    window.show_page("program")
+    page = window.pages["program"]
+    assert isinstance(page, ProgramPage)
+    before = get_program(db).currency
+    page.currency.setCurrentText("EUR")
+    page.save()
+    [question] = asked
+    assert question.startswith("1 order already imported are not in EUR") and "earn no more commission" in question
+    assert get_program(db).currency == ("EUR" if answer == "Yes" else before)
+    if answer == "No":
+        assert page.status.text() == f"Not saved: the currency stays {before}."

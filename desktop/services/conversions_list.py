@@ -217,6 +217,12 @@ def conversion_periods(db: Database) -> list[str]:
     return periods
 
 
+def orders_not_in(db: Database, currency: str) -> int:
+    """How many imported orders are in a currency other than this one."""
+    with db.read() as session:
+        return int(session.scalar(select(func.count()).where(Conversion.currency != currency)) or 0)
+
+
 def has_conversions(db: Database) -> bool:
     """Whether any order has been imported at all."""
     with db.read() as session:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.db import Database
 from desktop.money import MoneyError, parse_money
-from desktop.services.conversions_list import has_conversions
+from desktop.services.conversions_list import has_conversions, orders_not_in
 from desktop.services.errors import ValidationFailed
 from desktop.services.program_settings import (
     ATTRIBUTION_LABELS,
@@ -218,6 +219,9 @@ class ProgramPage(QWidget):
         if errors:
             self.validate()
             return False
+        if settings.currency != self._loaded.currency and not self._currency_confirmed(settings.currency):
+            self.status.setText("Not saved: the currency stays " + self._loaded.currency + ".")
+            return False
         if any(getattr(settings, key) != getattr(self._loaded, key) for key in ATTRIBUTION_SETTINGS):
             db = self.db
             self.save_button.setEnabled(False)
@@ -236,6 +240,23 @@ class ProgramPage(QWidget):
             self._not_saved(exc)
             return False
         return True
+
+    def _currency_confirmed(self, currency: str) -> bool:
+        """A new currency with orders in the old one: say what becomes of them, and ask."""
+        count = orders_not_in(self.db, currency)
+        if not count:
+            return True
+        old = self._loaded.currency
+        orders = "1 order" if count == 1 else f"{count:,} orders"
+        answer = QMessageBox.question(
+            self, "Change the currency?",
+            f"{orders} already imported are not in {currency}. They stay as they are: payout sheets take only "
+            f"{currency} orders, so those earn no more commission, and totals that add them up (the dashboard, "
+            f"reports) count their amounts as {currency}.\n\nChange the currency only when the shop itself now "
+            f"sells in {currency}. Change it from {old} to {currency}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        )  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes
 
     def _saved(self, result: tuple[ProgramSettings, int]) -> None:
         before = self._loaded
