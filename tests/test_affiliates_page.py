@@ -127,6 +127,28 @@ def test_duplicate_code_is_shown_next_to_the_field(qtbot, page: AffiliatesPage, 
     assert not dialog.save_button.isEnabled()
 
 
+def test_a_problem_on_another_tab_is_marked_there(qtbot, page: AffiliatesPage, db: Database) -> None:  # type: ignore[no-untyped-def]
+    """A taken coupon typed on the coupons tab greys out Save; back on Profile, the tab and a line say why."""
+    create_affiliate(db, AffiliateInput(code="ZOE", name="Zoe Kim", coupon_codes=("ZOE5",)))
+    dialog = AffiliateDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.code, "NEWBIE")
+    qtbot.keyClicks(dialog.name, "New Partner")
+    coupons_tab = next(i for i in range(dialog.tabs.count()) if dialog.tabs.tabText(i).startswith("Coupons"))
+    dialog.tabs.setCurrentIndex(coupons_tab)
+    qtbot.keyClicks(dialog.coupons, "ZOE5")  # Zoe's coupon
+    assert not dialog.save_button.isEnabled()
+    assert dialog.summary.text() == ""  # the message is right there, under the field
+    dialog.tabs.setCurrentIndex(0)
+    assert dialog.tabs.tabText(coupons_tab) == "Coupons, tags and plan ⚠"
+    assert dialog.summary.text() == "To fix on 'Coupons, tags and plan'."
+    dialog.tabs.setCurrentIndex(coupons_tab)
+    dialog.coupons.clear()
+    qtbot.keyClicks(dialog.coupons, "NEWBIE5")
+    assert dialog.save_button.isEnabled() and dialog.tabs.tabText(coupons_tab) == "Coupons, tags and plan"
+
+
 def test_traffic_quality_arrives_in_the_background(qtbot, page: AffiliatesPage) -> None:  # type: ignore[no-untyped-def]
     from desktop.views.affiliate_table_model import COL_QUALITY
 

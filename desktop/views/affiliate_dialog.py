@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -72,6 +73,8 @@ class AffiliateDialog(QDialog):
         tabs.addTab(self._socials_tab(), "Social profiles")
         tabs.addTab(self._program_tab(), "Coupons, tags and plan")
         tabs.addTab(self._payee_tab(), "Payee")
+        self._errors_shown: dict[str, str] = {}
+        tabs.currentChanged.connect(lambda _index: self._show_errors(self._errors_shown))  # "to fix on": the others
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -315,9 +318,24 @@ class AffiliateDialog(QDialog):
         return not errors
 
     def _show_errors(self, errors: dict[str, str]) -> None:
+        self._errors_shown = errors
         for key, label in self.errors.items():
             label.show_message(errors.get(key))
-        unplaced = [f"{key}: {msg}" for key, msg in errors.items() if key not in self.errors]
+        unplaced = [msg for key, msg in errors.items() if key not in self.errors]
+        # A problem on another tab: the tab says so, and so does the line above the buttons (Save was greyed out
+        # with no reason in sight).
+        marked = []
+        for index in range(self.tabs.count()):
+            tab = self.tabs.widget(index)
+            wrong = any(key in errors and tab.isAncestorOf(label) for key, label in self.errors.items())
+            title = self.tabs.tabText(index).removesuffix(" ⚠")
+            self.tabs.setTabText(index, f"{title} ⚠" if wrong else title)
+            colour = QColor("#b3261e") if wrong else self.palette().windowText().color()
+            self.tabs.tabBar().setTabTextColor(index, colour)
+            if wrong and index != self.tabs.currentIndex():
+                marked.append(title)
+        if marked:
+            unplaced.append("To fix on " + " and ".join(f"'{title}'" for title in marked) + ".")
         self.summary.setText("\n".join(unplaced))
         self.save_button.setEnabled(not errors)
 
