@@ -152,3 +152,24 @@ def test_the_list_gives_rule_and_evidence_two_lines(page: FraudPage) -> None:
     wrapped = table.fontMetrics().boundingRect(0, 0, table.columnWidth(1), 1000, Qt.TextFlag.TextWordWrap,
                                                "Orders for an inactive affiliate")  # fmt: skip
     assert wrapped.height() <= row_height
+
+
+def test_the_decision_dialog_grows_for_its_message(qtbot, page: FraudPage, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Confirm with no reason: the message appears and every wrapped line of the dialog stays whole."""
+    from PySide6.QtWidgets import QLabel
+
+    click_flag(qtbot, page, "self_referral")
+    seen: list[list[str]] = []
+
+    def steps(dialog: FlagDecisionDialog) -> None:
+        qtbot.waitExposed(dialog)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # no reason yet
+        assert dialog.error.isVisible()
+        qtbot.wait(50)
+        wrapped = [label for label in dialog.findChildren(QLabel) if label.wordWrap() and label.isVisible()]
+        seen.append([label.text()[:40] for label in wrapped if label.height() < label.heightForWidth(label.width())])
+        dialog.reject()
+
+    drive_dialog(monkeypatch, steps)
+    qtbot.mouseClick(page.confirm_button, Qt.MouseButton.LeftButton)
+    assert seen == [[]]

@@ -193,12 +193,22 @@ class FlagDecisionDialog(QDialog):
                 dismiss(self.db, flag_id, reason)
                 self.result_message = "Flag dismissed; a rescan will not raise it again."
         except ValidationFailed as exc:
-            self.error.show_message(next(iter(exc.errors.values()), str(exc)))
+            self._say(next(iter(exc.errors.values()), str(exc)))
             return
         except (ServiceError, DatabaseError) as exc:
-            self.error.show_message(str(exc))
+            self._say(str(exc))
             return
         super().accept()
+
+    def _say(self, message: str) -> None:
+        """The message under the reason; the dialog grows to keep every wrapped line whole (it did not, and the
+        evidence was cut off)."""
+        self.error.show_message(message)
+        layout = self.layout()
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
 
 class FraudPage(QWidget):
