@@ -126,6 +126,15 @@ def test_import_clicks(database: Path, tmp_path: Path, capsys: pytest.CaptureFix
     assert "clicks.csv: 2 clicks imported: 2 new, 0 already there (2026-10-01)." in out
     assert "Orders attributed again because of the new clicks: 0 orders changed." in out
     assert out.endswith("Fraud check of October 2026: nothing suspicious found.\n")
+    again = write_csv(tmp_path / "again.csv", ["clicked_at", "affiliate_code", "visitor_id"], [
+        ["2026-10-01 10:00", "JANE", "v-1"], ["2026-10-02 09:00", "JANE", "v-3"], ["2026-10-02 09:00", "JANE", "v-3"],
+    ])  # fmt: skip
+    assert run("--db", str(database), "import", "clicks", str(again)) == 0
+    out = capsys.readouterr().out
+    assert "again.csv: 3 clicks imported: 1 new, 2 already there or repeated in the file" in out
+    assert run("--db", str(database), "import", "clicks", str(again)) == 0
+    out = capsys.readouterr().out
+    assert "0 new, 3 already there or repeated in the file" in out and "attributed again" not in out
     daily = write_csv(tmp_path / "daily.csv", ["date", "affiliate_code", "clicks"], [["2026-10-01", "JANE", "40"]])
     assert run("--db", str(database), "import", "clicks", str(daily)) == 0
     assert "daily click counts, 1 row imported: 1 affiliate-days new" in capsys.readouterr().out

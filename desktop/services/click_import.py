@@ -83,9 +83,12 @@ class ClickImportResult:
         else:
             again = "would be attributed again" if self.dry_run else "attributed again"
             reattributed = plural(self.reattributed, "order")
+            # A row repeated in the file is skipped like a click stored before: both are "already there".
+            there = "already there or repeated in the file" if self.unchanged else "already there"
             told = [f"{self.file}: {plural(self.rows, 'click')} {verb}: {self.new:,} new, "
-                    f"{self.unchanged:,} already there{days}.",
-                    f"Orders {again} because of the new clicks: {reattributed} changed."]  # fmt: skip
+                    f"{self.unchanged:,} {there}{days}."]  # fmt: skip
+            if self.new:
+                told.append(f"Orders {again} because of the new clicks: {reattributed} changed.")
         if self.ignored_columns:
             told.append(f"Columns not read: {', '.join(self.ignored_columns)}.")
         if self.date_order != "ymd":

@@ -110,7 +110,7 @@ def export_paypal(db: Database, period: str, path: Path | str) -> list[Path]:
         sheet = sheet_of(session, period)
         if sheet.state == "draft":
             raise RefusedByState(
-                f"The sheet for {period} is a draft: approve it before paying, so the files hold frozen numbers."
+                f"The sheet for {period} is a draft: approve it first, so the PayPal file pays its frozen numbers."
             )
         rows = sheet_rows(session, sheet)
     by_currency = _paypal_rows(period, rows)
