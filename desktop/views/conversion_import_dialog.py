@@ -27,6 +27,11 @@ from desktop.views.page_parts import table_of
 from desktop.views.tasks import run_with_progress
 
 
+def _plain(text: str) -> str:
+    """Text shown in a rich-text label as it is (quotes can stay: they are not markup there)."""
+    return escape(text, quote=False)
+
+
 class ConversionImportDialog(ImportDialog):
     def __init__(self, db: Database, path: Path | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -142,7 +147,7 @@ class ConversionImportDialog(ImportDialog):
         )
 
     def _failed(self, exc: Exception) -> None:
-        self.summary.setText(f"<b style='color:#b3261e'>Cannot read this file.</b> {escape(str(exc))}")
+        self.summary.setText(f"<b style='color:#b3261e'>Cannot read this file.</b> {_plain(str(exc))}")
         self.tabs.clear()
 
     def show_preview(self, preview: ConversionPreview) -> None:
@@ -152,7 +157,7 @@ class ConversionImportDialog(ImportDialog):
         whole_file = [p for p in preview.problems if p.line is None and p.column is None]
         if not s.columns and s.rows == 0 and whole_file:  # empty, or not a table at all: mapping cannot help
             self.map_button.setDefault(False)
-            self.summary.setText(f"<b style='color:#b3261e'>{escape(str(whole_file[0]))}</b>")
+            self.summary.setText(f"<b style='color:#b3261e'>{_plain(str(whole_file[0]))}</b>")
             self.tabs.clear()
             self.add_problems_tab(preview.problems)
             self.import_button.setEnabled(False)
@@ -184,16 +189,16 @@ class ConversionImportDialog(ImportDialog):
         dates = ""
         if s.date_order != "ymd":
             why = f" ({s.date_reason})" if s.date_reason else ""
-            dates = f" Dates: {DATE_ORDERS[s.date_order].split(' (')[0]}{escape(why)}."
+            dates = f" Dates: {DATE_ORDERS[s.date_order].split(' (')[0]}{_plain(why)}."
         text = (
             f"<b>{s.orders:,} orders</b> in {s.rows:,} rows ({days}), {s.amount:,.2f} in total. "
             f"<b>{s.new:,} new, {s.updated:,} updated, {s.unchanged:,} unchanged.</b><br>"
-            f"Read as: {escape(s.preset)} — {escape(s.preset_reason)}. Amounts: {escape(s.decimal_reason)}.{dates}<br>"
+            f"Read as: {_plain(s.preset)} — {_plain(s.preset_reason)}. Amounts: {_plain(s.decimal_reason)}.{dates}<br>"
             f"Attribution: {attribution}."
         )
         if s.unknown_coupons:
             text += " Coupons that belong to no affiliate: " + ", ".join(
-                f"{escape(code)} ({n})" for code, n in s.unknown_coupons[:8]
+                f"{_plain(code)} ({n})" for code, n in s.unknown_coupons[:8]
             )
         if preview.problem_count:
             text += (
@@ -237,7 +242,7 @@ class ConversionImportDialog(ImportDialog):
             self.accept()
 
         def failed(exc: Exception) -> None:
-            self.summary.setText(f"<b style='color:#b3261e'>Nothing was imported.</b> {escape(str(exc))}")
+            self.summary.setText(f"<b style='color:#b3261e'>Nothing was imported.</b> {_plain(str(exc))}")
             self.import_button.setEnabled(True)
 
         def cancelled() -> None:
