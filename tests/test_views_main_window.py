@@ -276,3 +276,20 @@ def test_a_new_currency_with_orders_in_the_old_one_asks_first(  # type: ignore[n
     assert get_program(db).currency == ("EUR" if answer == "Yes" else before)
     if answer == "No":
         assert page.status.text() == f"Not saved: the currency stays {before}."
+
+
+def test_leaving_the_program_page_keeps_unsaved_changes(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.show_page("program")
+    page = window.pages["program"]
+    assert isinstance(page, ProgramPage)
+    stored = get_program(window.db).name
+    page.name.setText("Acme Outdoor Partners (new name)")
+    window.show_page("affiliates")
+    window.show_page("program")
+    assert page.name.text() == "Acme Outdoor Partners (new name)"
+    assert page.status.text().startswith("Your changes are not saved yet")
+    assert get_program(window.db).name == stored
+    page.save()
+    window.show_page("affiliates")
+    window.show_page("program")
+    assert page.name.text() == get_program(window.db).name == "Acme Outdoor Partners (new name)"

@@ -50,6 +50,7 @@ class ProgramPage(QWidget):
         super().__init__(parent)
         self.db = db
         self._loaded = ProgramSettings()
+        self._has_loaded = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 24, 24, 24)
         outer.addWidget(
@@ -158,11 +159,21 @@ class ProgramPage(QWidget):
     # load / validate / save ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """Show the stored settings, unless the form holds changes not saved yet: coming back to the page keeps
+        them (leaving it and coming back threw them away without a word)."""
+        if self._has_loaded and self.is_dirty():
+            self.status.setText("Your changes are not saved yet: Save them, or they stay only in this form.")
+            return
         self.load()
+
+    def is_dirty(self) -> bool:
+        settings, errors = self._read_form()
+        return bool(errors) or settings != self._loaded
 
     def load(self) -> None:
         settings = get_program(self.db)
         self._loaded = settings
+        self._has_loaded = True
         self.name.setText(settings.name)
         self.currency.setCurrentText(settings.currency)
         self.timezone.setCurrentText(settings.timezone)
