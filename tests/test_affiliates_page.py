@@ -149,6 +149,18 @@ def test_a_problem_on_another_tab_is_marked_there(qtbot, page: AffiliatesPage, d
     assert dialog.save_button.isEnabled() and dialog.tabs.tabText(coupons_tab) == "Coupons, tags and plan"
 
 
+def test_a_day_that_does_not_exist_is_called_that(qtbot, page: AffiliatesPage, db: Database) -> None:  # type: ignore[no-untyped-def]
+    dialog = AffiliateDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.joined_on.clear()  # today, for a new affiliate
+    qtbot.keyClicks(dialog.joined_on, "2026-02-30")
+    assert dialog.errors["joined_on"].text() == "There is no such day."
+    dialog.joined_on.clear()
+    qtbot.keyClicks(dialog.joined_on, "30.02.2026")
+    assert dialog.errors["joined_on"].text() == "Write the date as YYYY-MM-DD"
+
+
 def test_traffic_quality_arrives_in_the_background(qtbot, page: AffiliatesPage) -> None:  # type: ignore[no-untyped-def]
     from desktop.views.affiliate_table_model import COL_QUALITY
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -266,7 +267,9 @@ class AffiliateDialog(QDialog):
             try:
                 joined = date.fromisoformat(self.joined_on.text().strip())
             except ValueError:
-                errors["joined_on"] = "Write the date as YYYY-MM-DD"
+                written = re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.joined_on.text().strip())
+                # "2026-02-30" is written right but is no day of the calendar: say that, not how to write it
+                errors["joined_on"] = "There is no such day." if written else "Write the date as YYYY-MM-DD"
         socials: list[SocialInput] = []
         for row in range(self.socials.rowCount()):
             combo = self.socials.cellWidget(row, 0)
