@@ -119,3 +119,20 @@ def test_an_announcement_of_new_terms(qtbot, page: MessagesPage, db: Database, m
     assert page.detail is not None and page.subject.text() == "Acme Outdoor Partners: Terms, version 2"
     assert "- No more coupon sites." in page.body.toPlainText()
     assert page.lists.tabText(0) == "Drafts (1)"
+
+
+def test_no_recipients_is_said_before_asking_where_to_save(qtbot, page: MessagesPage, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    asked: list[object] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: asked.append(args) or ("", ""))
+    qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
+    for row in range(page.recipients.count()):
+        page.recipients.item(row).setCheckState(Qt.CheckState.Unchecked)
+    qtbot.mouseClick(page.eml_button, Qt.MouseButton.LeftButton)
+    assert asked == [] and page.message.text() == "Choose at least one recipient first."
+
+
+def test_a_missing_subject_is_said_without_the_fields_name(qtbot, page: MessagesPage) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
+    page.subject.clear()
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert page.message.text() == "Give the message a subject."

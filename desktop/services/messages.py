@@ -317,6 +317,11 @@ def record_sent(db: Database, message_id: int, via: str) -> None:
             message.sent_at, message.sent_via = now_local(session), via
 
 
+def check_sendable(db: Database, message_id: int) -> MessageDetail:
+    """The message, when it can go out (it has recipients); BadInput saying what is missing otherwise."""
+    return _sendable(db, message_id)
+
+
 def _sendable(db: Database, message_id: int) -> MessageDetail:
     if not (detail := get_message(db, message_id)).recipients:
         raise BadInput("Choose at least one recipient first.")

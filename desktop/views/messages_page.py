@@ -36,12 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.db import Database, DatabaseError
-from desktop.services.errors import ServiceError
+from desktop.services.errors import ServiceError, ValidationFailed
 from desktop.services.fraud_rules import period_label, shift_period
 from desktop.services.messages import (
     MessageDetail,
     MessageSummary,
     Recipient,
+    check_sendable,
     create_newsletter,
     create_plan_announcement,
     create_terms_announcement,
@@ -258,6 +259,9 @@ class MessagesPage(QWidget):
     def _call(self, call: Callable[[], T]) -> T | None:
         try:
             return call()
+        except ValidationFailed as exc:  # the messages, without the fields' internal names
+            self._say(" ".join(exc.errors.values()), error=True)
+            return None
         except (ServiceError, DatabaseError) as exc:
             self._say(str(exc), error=True)
             return None
@@ -387,11 +391,9 @@ class MessagesPage(QWidget):
             return True
         message_id, subject, body = self.detail.message.id, self.subject.text(), self.body.toPlainText()
         people = self.chosen_recipients()
-        try:
-            update_draft(self.db, message_id, subject, body)
-            set_recipients(self.db, message_id, people)
-        except (ServiceError, DatabaseError) as exc:
-            self._say(str(exc), error=True)
+        if self._call(lambda: update_draft(self.db, message_id, subject, body) or True) is None:
+            return False
+        if self._call(lambda: set_recipients(self.db, message_id, people) or True) is None:
             return False
         self.refresh()
         self._say("Draft saved.")
@@ -441,6 +443,8 @@ class MessagesPage(QWidget):
         if self.detail is None or not self.save_draft():
             return
         message_id = self.detail.message.id
+        if self._call(lambda: check_sendable(self.db, message_id)) is None:  # before asking where to save it
+            return
         folder = str(self.settings.value("messages/last_folder", "") or Path.home())
         name = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in self.detail.message.subject)[:80]
         pattern = "E-mail (*.eml)" if kind == "eml" else "Web page (*.html)"
