@@ -247,7 +247,7 @@ def test_change_status_in_bulk_records_who_when_and_why(db: Database) -> None:
 def test_change_status_needs_a_reason_to_terminate_or_reject(db: Database) -> None:
     ids = [add(db, "A"), add(db, "B")]
     for status in ("terminated", "rejected"):
-        with pytest.raises(BadInput, match="say why"):
+        with pytest.raises(BadInput, match="Say why"):
             change_status(db, ids, status, "  ")
     with pytest.raises(BadInput, match="unknown status"):
         change_status(db, ids, "asleep")

@@ -80,7 +80,9 @@ def test_change_status_of_a_multi_selection(
     )
     ids = page.selected_ids()
     assert len(ids) == 2
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Season over", True))
+    prompts: list[str] = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda _parent, _title, text, *a, **k: prompts.append(text)
+                        or ("Season over", True))  # fmt: skip
     menu = page.build_context_menu()
     status_menu = next(a.menu() for a in menu.actions() if a.text().startswith("Change status"))
     paused = next(a for a in status_menu.actions() if a.text() == "Paused")
@@ -89,6 +91,7 @@ def test_change_status_of_a_multi_selection(
         detail = get_affiliate(db, affiliate_id)
         assert detail.data.status == "paused"
         assert detail.history[0].reason == "Season over"
+    assert prompts == ["Why are these 2 affiliates now paused? (optional)"]
 
 
 def test_create_an_affiliate_through_the_dialog(qtbot, db: Database) -> None:  # type: ignore[no-untyped-def]

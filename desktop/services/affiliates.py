@@ -381,7 +381,7 @@ def change_status(
         raise BadInput(f"unknown status {new_status!r}; one of {', '.join(AFFILIATE_STATUSES)}")
     reason = (reason or "").strip() or None
     if status in REASON_REQUIRED and not reason:
-        raise BadInput(f"say why they are {status}: the reason is kept in their history")
+        raise BadInput(f"Say why they are {status}: the reason is kept in their history.")
     ids = list(dict.fromkeys(affiliate_ids))
     with db.write() as session:
         now = _now(session)

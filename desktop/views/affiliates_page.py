@@ -35,6 +35,7 @@ from desktop.services.affiliates import (
     list_tags,
 )
 from desktop.services.errors import ServiceError
+from desktop.services.fraud_rules import plural
 from desktop.services.quality_score import quality_scores
 from desktop.views.affiliate_table_model import COL_NAME, COL_TAGS, AffiliateTableModel
 from desktop.views.page_parts import page_title
@@ -204,9 +205,9 @@ class AffiliatesPage(QWidget):
         return menu
 
     def ask_status_change(self, ids: list[int], status: str) -> None:
-        prompt = f"Why do {len(ids)} affiliate(s) become {status}?"
-        if status not in REASON_REQUIRED:
-            prompt += " (optional)"
+        who = "is this affiliate" if len(ids) == 1 else f"are these {len(ids):,} affiliates"
+        prompt = f"Why {who} now {status}?"
+        prompt += " (required: it is kept in their history)" if status in REASON_REQUIRED else " (optional)"
         reason, ok = QInputDialog.getText(self, "Change status", prompt)
         if ok:
             self.set_status(ids, status, reason.strip() or None)
@@ -217,7 +218,7 @@ class AffiliatesPage(QWidget):
         except ServiceError as exc:
             QMessageBox.warning(self, "Change status", str(exc))
             return 0
-        self._after_change(f"{changed} affiliate(s) now {status}.")
+        self._after_change(f"{plural(changed, 'affiliate')} now {status}.")
         return changed
 
     def ask_note(self, affiliate_id: int) -> None:
