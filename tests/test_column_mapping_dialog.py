@@ -55,6 +55,33 @@ def test_the_dialog_proposes_shows_values_and_saves_with_the_date_order(qtbot, d
     assert saved.date_order == "dmy" and saved.as_dict()["order_id"] == "Ref"
 
 
+def test_saving_under_a_taken_name_asks_first(qtbot, db: Database, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.services.conversion_mappings import list_mappings, save_mapping
+
+    make_application()
+    program(db, timezone="UTC")
+    save_mapping(db, "Till", {"order_id": "Ref", "occurred_at": "When", "amount": "Total"}, date_order="mdy")
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *_a: asked.append(text) or answers.pop(0))
+    dialog = ColumnMappingDialog(db, till_file(tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    order = dialog.combos["order_id"]
+    order.setCurrentIndex(order.findData("Ref"))
+    dialog.dates.setCurrentIndex(dialog.dates.findData("dmy"))
+    qtbot.keyClicks(dialog.save_name, "Till")
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)  # No: nothing replaced, the dialog stays
+    assert asked == ["A mapping named 'Till' is saved already. Replace it with this one?"]
+    assert dialog.isVisible() and get_saved_mapping(db, "Till").date_order == "mdy"
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)  # Yes
+    assert dialog.result() == dialog.DialogCode.Accepted and get_saved_mapping(db, "Till").date_order == "dmy"
+    assert len(list_mappings(db)) == 1
+
+
 def test_the_date_order_is_proposed_when_the_values_show_it(qtbot, db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     make_application()
     path = write_csv(tmp_path / "us.csv", ["Order", "Date", "Amount"], [["1", "10/24/2026 2:05 PM", "5.00"]])

@@ -12,12 +12,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.db import Database
-from desktop.services.conversion_mappings import propose_mapping, save_mapping
+from desktop.services.conversion_mappings import list_mappings, propose_mapping, save_mapping
 from desktop.services.conversion_presets import FIELDS
 from desktop.services.conversion_values import DATE_ORDERS
 
@@ -131,6 +132,14 @@ class ColumnMappingDialog(QDialog):
             return
         name = self.save_name.text().strip()
         if name:
+            taken = next((saved.name for saved in list_mappings(self.db) if saved.name == name), None)
+            if taken is not None and QMessageBox.question(
+                self, "Replace the mapping?", f"A mapping named '{taken}' is saved already. Replace it with this one?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+            ) != QMessageBox.StandardButton.Yes:  # fmt: skip
+                self.save_name.setFocus()
+                self.save_name.selectAll()
+                return
             save_mapping(self.db, name, self.mapping(), date_order=self.date_order() or "ymd")
             self.saved_name = name
         self.accept()
