@@ -136,3 +136,16 @@ def test_a_missing_subject_is_said_without_the_fields_name(qtbot, page: Messages
     page.subject.clear()
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     assert page.message.text() == "Give the message a subject."
+
+
+def test_a_second_newsletter_for_the_month_opens_the_draft_unless_asked(qtbot, page: MessagesPage, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    answers = [QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No]
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *_a: asked.append(text) or answers.pop(0))
+    qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
+    first = page.detail.message.id
+    qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)  # Yes: open the one there is
+    assert asked == ["There is a draft newsletter for October 2026 already. Open it? Choose No to start another one."]
+    assert page.lists.tabText(0) == "Drafts (1)" and page.detail.message.id == first
+    qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)  # No: another one, as asked
+    assert page.lists.tabText(0) == "Drafts (2)" and page.detail.message.id != first

@@ -379,7 +379,22 @@ class MessagesPage(QWidget):
             self._say("Draft ready: edit it, check the recipients, then send it.")
 
     def new_newsletter(self) -> None:
-        self._opened(self._call(lambda: create_newsletter(self.db, self.month.currentData())))
+        period = self.month.currentData()
+        drafted = [m for m in list_messages(self.db, sent=False) if m.kind == "newsletter" and m.period == period]
+        if drafted:  # a second click made a second, identical draft
+            buttons = QMessageBox.StandardButton
+            answer = QMessageBox.question(
+                self, "New newsletter", f"There is a draft newsletter for {period_label(period)} already. Open it? "
+                "Choose No to start another one.", buttons.Yes | buttons.No | buttons.Cancel, buttons.Yes,
+            )  # fmt: skip
+            if answer == buttons.Cancel:
+                return
+            if answer == buttons.Yes:
+                self.refresh()
+                self.select_message(drafted[0].id)
+                self._say("Your draft for this month: edit it, check the recipients, then send it.")
+                return
+        self._opened(self._call(lambda: create_newsletter(self.db, period)))
 
     def new_announcement(self) -> None:
         dialog = AnnouncementDialog(self.db, self)
