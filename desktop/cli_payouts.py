@@ -129,6 +129,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     output: Path = args.output
     if not output.parent.is_dir() and not output.is_dir():
         raise BadInput(f"cannot write {output}: the folder {output.parent} does not exist")
+    wanted = ".xlsx" if args.format == "xlsx" else ".csv"
+    if not output.is_dir() and output.suffix.lower() in (".xlsx", ".csv", ".xls") and output.suffix.lower() != wanted:
+        # CSV text in a file named .xlsx does not open in Excel (nor the other way round)
+        raise BadInput(f"{output.name}: --format {args.format} writes a {wanted} file; name it {output.stem}{wanted}")
     db = _open(args)
     try:
         if args.format == "xlsx":

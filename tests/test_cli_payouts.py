@@ -207,3 +207,14 @@ def test_bad_input_exits_2_and_a_missing_sheet_3(program: tuple[Path, Database, 
     with pytest.raises(SystemExit) as exited:
         cli(path, "payouts", "build", "--period", "2026-01", "--as-of", "tomorrow")
     assert exited.value.code == 2
+
+
+def test_a_file_named_for_another_format_is_refused(
+    program: tuple[Path, Database, dict[str, int]], tmp_path: Path
+) -> None:
+    """PayPal's CSV text in a file named .xlsx opens in no spreadsheet program."""
+    path, _, _ = program
+    target = tmp_path / "oct.xlsx"
+    code, _, error = cli(path, "payouts", "export", "--period", "2026-01", "--format", "paypal", "-o", str(target))
+    assert code == 2 and not target.exists()
+    assert error == "oct.xlsx: --format paypal writes a .csv file; name it oct.csv"
