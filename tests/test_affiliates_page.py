@@ -42,6 +42,9 @@ def test_search_as_you_type(qtbot, page: AffiliatesPage) -> None:  # type: ignor
     qtbot.keyClicks(page.search, "kell")
     qtbot.waitUntil(lambda: codes(page) == ["LENA"], timeout=2000)
     assert page.count_label.text().startswith("1 affiliate")
+    qtbot.keyClicks(page.search, "zzz")
+    qtbot.waitUntil(lambda: codes(page) == [], timeout=2000)
+    assert page.count_label.text() == "No affiliate matches the search and filters: clear them to see everyone."
     page.search.clear()
     qtbot.waitUntil(lambda: len(codes(page)) == 4, timeout=2000)
 

@@ -144,7 +144,13 @@ class AffiliatesPage(QWidget):
         )
         self.model.reload()
         total = self.model.total
-        self.count_label.setText(f"{total:,} affiliate{'s' if total != 1 else ''}")
+        text = f"{total:,} affiliate{'s' if total != 1 else ''}"
+        narrowed = bool(self.filter.search or self.filter.statuses or self.filter.tag)
+        if not total and narrowed:  # a blank table says nothing of why
+            text = "No affiliate matches the search and filters: clear them to see everyone."
+        elif not total:
+            text = "No affiliates yet: add one with New affiliate…, or import a file of them with Import…"
+        self.count_label.setText(text)
 
     def _score_rows(self) -> None:
         """Traffic quality takes a few queries per page: scored in the background, shown when ready."""
