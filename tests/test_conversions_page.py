@@ -124,6 +124,16 @@ def test_every_column_shows_its_values_in_a_window_of_ordinary_size(  # type: ig
     assert not table.horizontalScrollBar().isVisible()
 
 
+def previewed(qtbot, db: Database, path: Path) -> ConversionImportDialog:  # type: ignore[no-untyped-def]
+    """The import dialog shown with this file chosen, its preview read."""
+    dialog = ConversionImportDialog(db, None, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_path(path)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    return dialog
+
+
 def test_import_dialog_lists_problems_and_refuses(qtbot, db: Database, shop: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     make_application()
     bad = tmp_path / "bad.csv"
@@ -131,11 +141,7 @@ def test_import_dialog_lists_problems_and_refuses(qtbot, db: Database, shop: Pat
         "order_id,occurred_at,amount,affiliate_code\nX-1,2026-10-02,abc,\nX-2,2026-10-02,5.00,NOBODY\n",
         encoding="utf-8",
     )
-    dialog = ConversionImportDialog(db, None, None)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.set_path(bad)
-    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    dialog = previewed(qtbot, db, bad)
     assert dialog.preview is not None and not dialog.preview.ok
     assert not dialog.import_button.isEnabled()
     problems = dialog.problems_table
@@ -149,11 +155,7 @@ def test_import_dialog_says_an_empty_file_is_empty(qtbot, db: Database, tmp_path
     make_application()
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    dialog = ConversionImportDialog(db, None, None)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.set_path(empty)
-    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    dialog = previewed(qtbot, db, empty)
     assert "empty.csv: is empty: there is no header row" in dialog.summary.text()
     assert "Map columns" not in dialog.summary.text() and not dialog.map_button.isDefault()
     assert not dialog.import_button.isEnabled()
@@ -164,11 +166,7 @@ def test_import_dialog_shows_the_files_text_as_it_is(qtbot, db: Database, tmp_pa
     make_application()
     path = tmp_path / "odd.csv"
     path.write_text("order_id,occurred_at,amount,coupon_code\nO-1,2026-10-02,5.00,<i>X\n", encoding="utf-8")
-    dialog = ConversionImportDialog(db, None, None)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.set_path(path)
-    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    dialog = previewed(qtbot, db, path)
     assert "&lt;I&gt;X (1)" in dialog.summary.text()  # coupon codes are upper case
 
 
@@ -178,11 +176,7 @@ def test_import_dialog_asks_how_dates_are_written_when_the_file_does_not_show_it
     make_application()
     eu = tmp_path / "eu.csv"
     eu.write_text("order_id,occurred_at,amount\nE-1,03/10/2026 14:05,9.50\nE-2,04/10/2026,4.00\n", encoding="utf-8")
-    dialog = ConversionImportDialog(db, None, None)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.set_path(eu)
-    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    dialog = previewed(qtbot, db, eu)
     assert not dialog.import_button.isEnabled()
     problems = dialog.problems_table
     row = [problems.item(0, column).text() for column in range(3)]
