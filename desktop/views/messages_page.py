@@ -266,6 +266,14 @@ class MessagesPage(QWidget):
             self._say(str(exc), error=True)
             return None
 
+    def _done(self, call: Callable[[], object]) -> bool:
+        """_call for a step that returns nothing: whether it went through (a problem is said on the page)."""
+        def run() -> bool:
+            call()
+            return True
+
+        return self._call(run) is not None
+
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setStyleSheet(f"color: {'#b3261e' if error else '#1f6f5c'};")
         self.message.setText(text)
@@ -406,9 +414,9 @@ class MessagesPage(QWidget):
             return True
         message_id, subject, body = self.detail.message.id, self.subject.text(), self.body.toPlainText()
         people = self.chosen_recipients()
-        if self._call(lambda: update_draft(self.db, message_id, subject, body) or True) is None:
+        if not self._done(lambda: update_draft(self.db, message_id, subject, body)):
             return False
-        if self._call(lambda: set_recipients(self.db, message_id, people) or True) is None:
+        if not self._done(lambda: set_recipients(self.db, message_id, people)):
             return False
         self.refresh()
         self._say("Draft saved.")
@@ -477,7 +485,7 @@ class MessagesPage(QWidget):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
         )  # fmt: skip
         sent = answer == QMessageBox.StandardButton.Yes
-        if sent and self._call(lambda: record_sent(self.db, message_id, kind) or True) is None:
+        if sent and not self._done(lambda: record_sent(self.db, message_id, kind)):
             return
         self.refresh()
         tail = " Open it to send it from your mail program." if kind == "eml" else ""
