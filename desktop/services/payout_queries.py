@@ -104,18 +104,16 @@ def payee_of(payee_email: str | None, email: str | None) -> str:
 
 def freeze_payees(session: Session, sheet_id: int) -> None:
     """Keep on an approved sheet's lines whom they pay: the affiliate's code, name and payee email of now."""
-    a, line = Affiliate.__table__.c, PayoutLine.__table__.c
-    of = a.id == line.affiliate_id
-    payee = func.trim(func.coalesce(func.nullif(func.trim(a.payee_email), ""), a.email, ""))
-    session.execute(
-        update(PayoutLine)
-        .where(line.sheet_id == sheet_id)
-        .values(
-            affiliate_code=select(a.code).where(of).scalar_subquery(),
-            affiliate_name=select(a.name).where(of).scalar_subquery(),
-            payee_email=select(payee).where(of).scalar_subquery(),
-        )
+    a = Affiliate
+    rows = session.execute(
+        select(PayoutLine.id, a.code, a.name, a.payee_email, a.email)
+        .join(a, a.id == PayoutLine.affiliate_id)
+        .where(PayoutLine.sheet_id == sheet_id)
     )
+    values = [{"id": line_id, "affiliate_code": code, "affiliate_name": name, "payee_email": payee_of(payee, email)}
+              for line_id, code, name, payee, email in rows]  # fmt: skip
+    if values:  # one executemany by primary key: a line per affiliate, 10,000 at most
+        session.execute(update(PayoutLine), values)
 
 
 def _row_query(sheet: PayoutSheet) -> Any:
