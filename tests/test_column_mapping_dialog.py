@@ -135,3 +135,24 @@ def test_a_file_nothing_fits_points_at_map_columns(qtbot, db: Database, tmp_path
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
     assert "Map columns…" in dialog.summary.text() and "0 orders" not in dialog.summary.text()
     assert dialog.map_button.isDefault() and not dialog.import_button.isEnabled()
+
+
+def test_a_file_of_sign_ups_needs_no_amount_once_its_type_column_is_chosen(qtbot, db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from desktop.services.conversion_import import import_conversions
+
+    make_application()
+    program(db, timezone="UTC")
+    make_affiliates(db, {"JANE": []})
+    path = write_csv(tmp_path / "signups.csv", ["Ref", "Signed up", "Kind", "Partner"],
+                     [["S-1", "2026-10-03", "signup", "JANE"], ["S-2", "2026-10-04", "lead", "JANE"]])  # fmt: skip
+    dialog = ColumnMappingDialog(db, path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    for field, column in (("order_id", "Ref"), ("occurred_at", "Signed up"), ("type", None)):
+        dialog.combos[field].setCurrentIndex(dialog.combos[field].findData(column))
+    assert dialog.message.text().startswith("Still needed: Line amount") and not ok.isEnabled()
+    dialog.combos["type"].setCurrentIndex(dialog.combos["type"].findData("Kind"))
+    assert dialog.message.text() == "" and ok.isEnabled()
+    result = import_conversions(db, path, mapping=dialog.mapping(), date_order=dialog.date_order())
+    assert result.summary.orders == 2 and result.summary.new == 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from desktop.services.tabular import normalise_header
@@ -177,14 +177,24 @@ def resolve_generic(header: Sequence[str], mapping: Mapping[str, str] | None = N
     for field in FIELDS:
         if field not in positions and field in keys and keys[field] not in positions.values():
             positions[field] = keys[field]
-    for required in ("order_id", "occurred_at"):
-        if required not in positions:
+    for required in missing_fields(positions):
+        if required == "amount":
+            problems.append("the column 'amount' is missing (required for sales)")
+        else:
             problems.append(f"the required column '{required}' is missing")
-    if "amount" not in positions and "type" not in positions:
-        problems.append("the column 'amount' is missing (required for sales)")
     used = set(positions.values())
     ignored = tuple(name for index, name in enumerate(header) if index not in used and name.strip())
     return GenericColumns(positions, ignored, tuple(problems))
+
+
+def missing_fields(chosen: Collection[str]) -> list[str]:
+    """The required fields a generic file or mapping lacks: order number and date always; the amount unless the
+    file says each order's type (a file of leads and sign-ups has no amounts; its sales still need one, row by
+    row)."""
+    missing = [field for field in ("order_id", "occurred_at") if field not in chosen]
+    if "amount" not in chosen and "type" not in chosen:
+        missing.append("amount")
+    return missing
 
 
 def missing_columns(header: Sequence[str], required: Sequence[str]) -> list[str]:

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 
 from desktop.db import Database
 from desktop.services.conversion_mappings import list_mappings, propose_mapping, save_mapping
-from desktop.services.conversion_presets import FIELDS
+from desktop.services.conversion_presets import FIELDS, missing_fields
 from desktop.services.conversion_values import DATE_ORDERS
 
-REQUIRED = ("order_id", "occurred_at", "amount")
+REQUIRED = ("order_id", "occurred_at", "amount")  # starred; the amount may be left out when the type is mapped
 
 
 class ColumnMappingDialog(QDialog):
@@ -42,7 +42,8 @@ class ColumnMappingDialog(QDialog):
         layout = QVBoxLayout(self)
         intro = QLabel(
             f"Which column of <b>{escape(path.name)}</b> holds each of these? Order number, date and amount are "
-            "needed; leave the rest on “not in this file”. Each column shows its first values."
+            "needed (a file of only leads or sign-ups may leave out the amount if it has a type column); leave the "
+            "rest on “not in this file”. Each column shows its first values."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -113,7 +114,7 @@ class ColumnMappingDialog(QDialog):
 
     def validate(self) -> bool:
         chosen = self.mapping()
-        missing = [FIELDS[f].split(" (")[0] for f in REQUIRED if f not in chosen]
+        missing = [FIELDS[f].split(" (")[0] for f in missing_fields(chosen)]
         if self.date_order() is None:
             missing.append("how dates are written")
         used = list(chosen.values())
