@@ -149,3 +149,24 @@ def test_a_second_newsletter_for_the_month_opens_the_draft_unless_asked(qtbot, p
     assert page.lists.tabText(0) == "Drafts (1)" and page.detail.message.id == first
     qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)  # No: another one, as asked
     assert page.lists.tabText(0) == "Drafts (2)" and page.detail.message.id != first
+
+
+def test_edits_to_a_draft_are_kept_when_another_draft_is_picked_or_the_page_comes_back(qtbot, page: MessagesPage, db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.No)  # a second newsletter
+    qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
+    assert page.lists.tabText(0) == "Drafts (2)"
+    first = page.drafts[0].id
+    page.select_message(first)
+    page.subject.selectAll()
+    qtbot.keyClicks(page.subject, "October: thank you!")
+    rect = page.draft_table.visualRect(page.draft_table.model().index(1, 0))  # the other draft, by a click
+    qtbot.mouseClick(page.draft_table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert page.detail is not None and page.detail.message.id != first
+    assert get_message(db, first).message.subject == "October: thank you!"
+    page.body.moveCursor(page.body.textCursor().MoveOperation.End)
+    qtbot.keyClicks(page.body, " See you soon")
+    page.refresh()  # leaving the page and coming back
+    assert page.body.toPlainText().endswith("See you soon")
+    assert get_message(db, page.detail.message.id).body_markdown.endswith("See you soon")
+    assert not page.save_button.isEnabled()

@@ -259,3 +259,29 @@ def test_an_empty_pipeline_says_where_candidates_come_from(qtbot, db: Database) 
     assert "No candidates yet" in page.placeholder.text()
     assert page.niches_hint.isVisible()
     assert "Nobody is waiting for onboarding" in page.onboarding_grid.itemAt(0).widget().text()  # type: ignore[union-attr]
+
+
+def test_screening_edits_are_saved_when_moving_on_not_thrown_away(qtbot, page: RecruitingPage, db: Database, people) -> None:  # type: ignore[no-untyped-def]
+    from desktop.services.recruiting import get_screening
+
+    click_row(qtbot, page, "applied", "Tom Runner")
+    tick(qtbot, page.checks["website_reviewed"])
+    qtbot.keyClicks(page.notes, "Blog looks honest")
+    click_row(qtbot, page, "applied", "Jane Hiker")  # another candidate
+    saved = get_screening(db, people["TOM"]).checklist
+    assert saved.website_reviewed and saved.notes == "Blog looks honest"
+    tick(qtbot, page.checks["backlinks_checked"])
+    page.refresh()  # leaving the page and coming back, or an onboarding tick
+    assert page.checks["backlinks_checked"].isChecked() and not page.unsaved.isVisible()
+    assert get_screening(db, people["JANE"]).checklist.backlinks_checked
+    assert page.keep_unsaved() is None
+
+
+def test_moving_a_candidate_keeps_the_ticks_and_the_stage_chosen(qtbot, page: RecruitingPage, db: Database, people) -> None:  # type: ignore[no-untyped-def]
+    from desktop.services.recruiting import get_screening
+
+    click_row(qtbot, page, "prospect", "Bob Bots")
+    tick(qtbot, page.checks["website_reviewed"])
+    page.move_menu.actions()[0].trigger()  # Applied
+    assert status_of(db, people["BOB"]) == "applied"
+    assert get_screening(db, people["BOB"]).checklist.website_reviewed

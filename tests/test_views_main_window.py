@@ -293,3 +293,30 @@ def test_leaving_the_program_page_keeps_unsaved_changes(qtbot, window: MainWindo
     window.show_page("affiliates")
     window.show_page("program")
     assert page.name.text() == get_program(window.db).name == "Acme Outdoor Partners (new name)"
+
+
+def test_closing_the_window_keeps_drafts_and_asks_about_settings_not_saved(qtbot, window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.services.guidelines import get_draft
+    from desktop.views.guidelines_page import GuidelinesPage
+
+    window.show_page("guidelines")
+    guidelines = window.pages["guidelines"]
+    assert isinstance(guidelines, GuidelinesPage) and guidelines.kind is not None
+    guidelines.editor.moveCursor(guidelines.editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(guidelines.editor, " Be kind to the trail.")
+    window.show_page("program")
+    program = window.pages["program"]
+    assert isinstance(program, ProgramPage)
+    program.name.setText("A name not saved")
+    asked: list[str] = []
+    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard]
+    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *_a: asked.append(text) or answers.pop(0))
+    window.show_page("affiliates")
+    assert not window.close()  # Cancel: the window stays, on the page with the changes
+    assert window.isVisible() and window.current_page_key() == "program"
+    assert asked == ["These changes are not saved:\n• the program settings\n\nClose without them?"]
+    assert get_draft(window.db, guidelines.kind).markdown.endswith("Be kind to the trail.")  # a draft is kept
+    assert window.close() and len(asked) == 2  # Discard
+    assert get_program(open_database(window.db.path)).name != "A name not saved"

@@ -236,6 +236,13 @@ class GuidelinesPage(QWidget):
 
     # actions --------------------------------------------------------------------------------------------
 
+    def keep_unsaved(self) -> str | None:
+        """Before the window closes: the draft is saved, as when another document is chosen; what could not be,
+        named."""
+        self.save_draft()
+        doc = self.current()
+        return f"the draft of “{doc.title if doc else self.kind}”" if self.kind is not None and self._dirty() else None
+
     def save_draft(self) -> None:
         if self.kind is None or not self._dirty():
             return

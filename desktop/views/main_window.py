@@ -249,6 +249,8 @@ class MainWindow(QMainWindow):
 
     def switch_database(self, target: str) -> bool:
         """Open another database in this window; on any problem the current one stays open."""
+        if not self.keep_unsaved_edits("Open the other database"):
+            return False
         lock: InstanceLock | None = None
         try:
             db = open_database(target)
@@ -329,7 +331,29 @@ class MainWindow(QMainWindow):
             self._painted = True
             self.painted.emit()
 
+    def keep_unsaved_edits(self, leaving: str) -> bool:
+        """Before the window closes or another database opens: every page keeps its drafts (guidelines, messages,
+        screening); edits only a Save may keep (program settings, a plan) are named, and the user may stay.
+        Whether to go on."""
+        left = [(key, text) for key, page in self._built.items()
+                if (text := getattr(page, "keep_unsaved", lambda: None)())]  # fmt: skip
+        if not left:
+            return True
+        names = "\n".join(f"• {text}" for _key, text in left)
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, "Changes not saved", f"These changes are not saved:\n{names}\n\n{leaving} without them?",
+            buttons.Discard | buttons.Cancel, buttons.Cancel,
+        )  # fmt: skip
+        if answer == buttons.Discard:
+            return True
+        self.show_page(left[0][0])
+        return False
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.keep_unsaved_edits("Close"):
+            event.ignore()
+            return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
         self.db.dispose()

@@ -279,6 +279,10 @@ class MessagesPage(QWidget):
         self.message.setText(text)
 
     def refresh(self) -> None:
+        """Reload the lists; a draft being edited is saved first (coming back to the page, or another action,
+        threw its edits away)."""
+        if not self._store_edits():
+            return
         keep = self.detail.message.id if self.detail else None
         self.drafts = self._call(lambda: list_messages(self.db, sent=False)) or []
         self.sent = self._call(lambda: list_messages(self.db, sent=True)) or []
@@ -305,6 +309,10 @@ class MessagesPage(QWidget):
     def _picked(self, table: QTableWidget, rows: list[MessageSummary]) -> None:
         if selected := table.selectionModel().selectedRows():
             chosen = rows[selected[0].row()].id
+            if self.detail is not None and chosen == self.detail.message.id:
+                return
+            if not self._store_edits():  # the draft could not be saved: it stays on screen with the reason
+                return
             self._show(self._call(lambda: get_message(self.db, chosen)))
 
     def _show(self, detail: MessageDetail | None) -> None:
@@ -412,15 +420,30 @@ class MessagesPage(QWidget):
     def save_draft(self) -> bool:
         if self.detail is None or not self._dirty():
             return True
+        if not self._store_edits():
+            return False
+        self.refresh()
+        self._say("Draft saved.")
+        return True
+
+    def keep_unsaved(self) -> str | None:
+        """Before the window closes: the draft is saved; what could not be, named."""
+        if self._store_edits():
+            return None
+        return f"the draft “{self.detail.message.subject if self.detail else ''}” (see the Messages page)"
+
+    def _store_edits(self) -> bool:
+        """Save the draft on screen if it was edited, without reloading: whether nothing is left unsaved."""
+        if self.detail is None or not self._dirty():
+            return True
         message_id, subject, body = self.detail.message.id, self.subject.text(), self.body.toPlainText()
         people = self.chosen_recipients()
         if not self._done(lambda: update_draft(self.db, message_id, subject, body)):
             return False
         if not self._done(lambda: set_recipients(self.db, message_id, people)):
             return False
-        self.refresh()
-        self._say("Draft saved.")
-        return True
+        self.detail = self._call(lambda: get_message(self.db, message_id))
+        return self.detail is not None
 
     def delete(self) -> None:
         if self.detail is None:

@@ -209,6 +209,13 @@ class PlansPage(QWidget):
 
     # actions ---------------------------------------------------------------------------------------------
 
+    def keep_unsaved(self) -> str | None:
+        """Before the window closes: a plan with changes not saved is named (saving it is the user's decision)."""
+        if not self.editor.is_dirty():
+            return None
+        name = self.editor.name.text().strip()
+        return f"the plan “{name}”" if name else "a new plan"
+
     def ask(self, title: str, question: str) -> bool:
         """A yes/no question (tests answer it without a dialog)."""
         answer = QMessageBox.question(self, title, question)

@@ -166,6 +166,10 @@ class ProgramPage(QWidget):
             return
         self.load()
 
+    def keep_unsaved(self) -> str | None:
+        """Before the window closes: the settings need Save (a change of currency asks first), so they are only named."""
+        return "the program settings" if self._has_loaded and self.is_dirty() else None
+
     def is_dirty(self) -> bool:
         settings, errors = self._read_form()
         return bool(errors) or settings != self._loaded

@@ -274,6 +274,9 @@ class RecruitingPage(QWidget):
     # loading --------------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """Reload the pipeline; screening edits on screen are saved first (they were thrown away)."""
+        if not self._store_screening():
+            return
         keep = self.current.id if self.current else None
         pipeline = self._call(lambda: list_candidates(self.db))
         if pipeline is None:
@@ -316,6 +319,10 @@ class RecruitingPage(QWidget):
         self._select(self.tables[STAGES[self.tabs.currentIndex()]].currentIndex())
 
     def _show(self, candidate: Candidate | None) -> None:
+        if (candidate is None or self.current is None or candidate.id != self.current.id) and (
+            not self._store_screening()
+        ):
+            return  # the edits stay on screen with the reason they could not be saved
         self.action_error.show_message(None)
         self.risk_error.show_message(None)
         chosen = candidate.id if candidate is not None else None
@@ -370,7 +377,7 @@ class RecruitingPage(QWidget):
 
     def _form_changed(self) -> None:
         dirty = self._dirty()
-        self.unsaved.setText("Unsaved changes: Save screening keeps them, Esc undoes them.")
+        self.unsaved.setText("Not saved yet: Save screening (or moving on) keeps them, Esc undoes them.")
         self.unsaved.setVisible(dirty)
         self.save_button.setEnabled(dirty)
         missing = missing_for_approval(self.form_checklist())
@@ -411,11 +418,29 @@ class RecruitingPage(QWidget):
     def save_screening(self) -> bool:
         if self.current is None or not self._dirty():
             return False
+        name = self.current.name
+        if not self._store_screening():
+            return False
+        self._done(f"Screening of {name} saved.")
+        return True
+
+    def keep_unsaved(self) -> str | None:
+        """Before the window closes: screening edits are saved; what could not be, named."""
+        if self._store_screening() or self.current is None:
+            return None
+        return f"the screening of {self.current.name}"
+
+    def _store_screening(self) -> bool:
+        """Save the screening form if it was edited (moving on saves it, like a draft): whether nothing is left
+        unsaved."""
+        if self.current is None or not self._dirty():
+            return True
         candidate, checklist = self.current, self.form_checklist()
         if self._call(lambda: save_screening(self.db, candidate.id, checklist), self.action_error) is None:
             return False
-        self._done(f"Screening of {candidate.name} saved.")
-        return True
+        self.loaded = self._call(lambda: get_screening(self.db, candidate.id))
+        self._form_changed()
+        return self.loaded is not None
 
     def _decide(self, decision: Decision, verb: str, prompt: str, done: str) -> None:
         candidate = self.current
@@ -438,9 +463,11 @@ class RecruitingPage(QWidget):
 
         dialog = ReasonDialog(self, f"{verb} {candidate.name}", prompt, verb, submit)
         if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.current = self.loaded = None  # no longer a candidate: nothing of the form is left to keep
             self._done(done.format(name=candidate.name))
-        elif saved:
-            self.refresh()  # the checklist was saved before the decision failed or was cancelled
+        elif saved:  # the checklist was saved before the decision failed or was cancelled
+            self.loaded = self._call(lambda: get_screening(self.db, candidate.id))
+            self.refresh()
 
     def approve(self) -> None:
         prompt = "Why do you approve this partner? The reason is kept in their history."
@@ -455,7 +482,7 @@ class RecruitingPage(QWidget):
 
     def move_to(self, stage: str) -> None:
         candidate = self.current
-        if candidate is None:
+        if candidate is None or not self._store_screening():  # the ticks first: saving them starts screening
             return
 
         def move() -> bool:
