@@ -151,7 +151,7 @@ def test_a_second_newsletter_for_the_month_opens_the_draft_unless_asked(qtbot, p
     assert page.lists.tabText(0) == "Drafts (2)" and page.detail.message.id != first
 
 
-def test_edits_to_a_draft_are_kept_when_another_draft_is_picked_or_the_page_comes_back(qtbot, page: MessagesPage, db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_draft_edits_are_kept_when_moving_on(qtbot, page: MessagesPage, db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.No)  # a second newsletter
     qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)

@@ -261,7 +261,7 @@ def test_an_empty_pipeline_says_where_candidates_come_from(qtbot, db: Database) 
     assert "Nobody is waiting for onboarding" in page.onboarding_grid.itemAt(0).widget().text()  # type: ignore[union-attr]
 
 
-def test_screening_edits_are_saved_when_moving_on_not_thrown_away(qtbot, page: RecruitingPage, db: Database, people) -> None:  # type: ignore[no-untyped-def]
+def test_screening_edits_are_saved_when_moving_on(qtbot, page: RecruitingPage, db: Database, people) -> None:  # type: ignore[no-untyped-def]
     from desktop.services.recruiting import get_screening
 
     click_row(qtbot, page, "applied", "Tom Runner")
@@ -277,7 +277,7 @@ def test_screening_edits_are_saved_when_moving_on_not_thrown_away(qtbot, page: R
     assert page.keep_unsaved() is None
 
 
-def test_moving_a_candidate_keeps_the_ticks_and_the_stage_chosen(qtbot, page: RecruitingPage, db: Database, people) -> None:  # type: ignore[no-untyped-def]
+def test_moving_a_candidate_keeps_the_ticks(qtbot, page: RecruitingPage, db: Database, people) -> None:  # type: ignore[no-untyped-def]
     from desktop.services.recruiting import get_screening
 
     click_row(qtbot, page, "prospect", "Bob Bots")

@@ -295,7 +295,7 @@ def test_leaving_the_program_page_keeps_unsaved_changes(qtbot, window: MainWindo
     assert page.name.text() == get_program(window.db).name == "Acme Outdoor Partners (new name)"
 
 
-def test_closing_the_window_keeps_drafts_and_asks_about_settings_not_saved(qtbot, window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_closing_keeps_drafts_and_asks_about_unsaved_settings(qtbot, window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QMessageBox
 
     from desktop.services.guidelines import get_draft
