@@ -218,3 +218,20 @@ def test_a_file_named_for_another_format_is_refused(
     code, _, error = cli(path, "payouts", "export", "--period", "2026-01", "--format", "paypal", "-o", str(target))
     assert code == 2 and not target.exists()
     assert error == "oct.xlsx: --format paypal writes a .csv file; name it oct.csv"
+
+
+def test_an_export_never_replaces_the_database_or_a_folder(
+    program: tuple[Path, Database, dict[str, int]], tmp_path: Path
+) -> None:
+    """`-o` naming the open database turned it into a 700-byte CSV, and said "Written"."""
+    path, _, _ = program
+    assert cli(path, "payouts", "build", "--period", "2026-01")[0] == 0
+    before = path.read_bytes()[:100]
+    code, _, error = cli(path, "payouts", "export", "--period", "2026-01", "--format", "csv", "-o", str(path))
+    assert code == 2 and error.startswith(f"{path} is a database") and "nothing was written" in error
+    assert path.read_bytes()[:100] == before and open_database(path).is_sqlite
+    folder = tmp_path / "payouts.csv"
+    folder.mkdir()
+    code, _, error = cli(path, "payouts", "export", "--period", "2026-01", "--format", "xlsx", "-o", str(folder))
+    assert code == 2 and error == f"{folder} is a folder: give a file name in it; nothing was written"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp.csv") or ".tmp" in p.name]

@@ -272,3 +272,21 @@ def test_atomic_path_leaves_the_old_file_intact_when_saving_fails(tmp_path: Path
         raise OSError("disk full")
     assert path.read_bytes() == b"old"
     assert leftovers(tmp_path, {"payouts.xlsx"}) == []
+
+
+def test_no_file_is_written_over_a_database(tmp_path: Path) -> None:
+    import sqlite3
+
+    import pytest
+
+    from desktop.services.errors import BadInput
+    from desktop.services.safe_files import atomic_path, atomic_write
+
+    database = tmp_path / "shop.sqlite3"
+    sqlite3.connect(database).execute("CREATE TABLE t (x)").connection.close()
+    before = database.read_bytes()
+    with pytest.raises(BadInput, match="is a database"), atomic_write(database, "w") as fh:
+        fh.write("order_id\n")
+    with pytest.raises(BadInput, match="is a database"), atomic_path(database):
+        pass
+    assert database.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["shop.sqlite3"]

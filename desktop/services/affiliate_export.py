@@ -20,7 +20,7 @@ from desktop.db import Database
 from desktop.models import AFFILIATE_STATUSES, Affiliate, CommissionPlan, CouponCode, SocialProfile, Tag
 from desktop.models import affiliate_tag as AffiliateTag
 from desktop.services.errors import BadInput
-from desktop.services.safe_files import atomic_path, atomic_write, csv_safe, set_text_cell
+from desktop.services.safe_files import atomic_path, atomic_write, check_target, csv_safe, set_text_cell
 
 PLATFORMS = ("instagram", "youtube", "tiktok", "x", "blog")
 _LABELS = {"instagram": "Instagram", "youtube": "YouTube", "tiktok": "TikTok", "x": "X", "blog": "Blog"}
@@ -103,6 +103,7 @@ def _export_rows(session: Session, ids: Sequence[int] | None, status: str | None
 
 
 def _write_xlsx(path: Path, rows: list[list[Any]]) -> None:
+    check_target(path)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Affiliates")
     for index, key in enumerate(COLUMNS):

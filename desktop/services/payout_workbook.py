@@ -28,7 +28,7 @@ from desktop.services.payout_queries import (
 )
 from desktop.services.payout_types import COUNT_COLUMNS, CSV_COLUMNS, MONEY_COLUMNS, SheetInfo, SheetRow, totals_of
 from desktop.services.program_settings import get_program
-from desktop.services.safe_files import EXCEL_MAX_CELL_CHARS, atomic_path, set_text_cell
+from desktop.services.safe_files import EXCEL_MAX_CELL_CHARS, atomic_path, check_target, set_text_cell
 
 Progress = Callable[[int, int, str], None]
 SUMMARY_EXTRA = ("status", "plan")
@@ -249,6 +249,7 @@ def export_xlsx(db: Database, period: str, path: Path | str, progress: Progress 
     """The sheet as an Excel workbook (written to a temporary file, then renamed into place)."""
     report = progress or (lambda done, total, what: None)
     path = Path(path)
+    check_target(path)  # before minutes of work on a big sheet
     info = sheet_info(db, period)
     program = get_program(db)
     notes: list[str] = []

@@ -9,8 +9,11 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Literal, Protocol, TextIO, overload
 
+from desktop.services.errors import BadInput
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 EXCEL_MAX_CELL_CHARS = 32_767
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 # Control characters openpyxl refuses, plus what XML cannot carry at all (lone surrogates, U+FFFE, U+FFFF).
 _ILLEGAL_IN_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -154,8 +157,28 @@ def _real_target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
+def check_target(path: Path | str) -> None:
+    """Refuse, before any work, a target that atomic_write or atomic_path would refuse (see _refuse_target)."""
+    _refuse_target(_real_target(Path(path)))
+
+
+def _refuse_target(target: Path) -> None:
+    """No export replaces a folder or a database (an export named after the open database destroyed it)."""
+    if target.is_dir():
+        raise BadInput(f"{target} is a folder: give a file name in it; nothing was written")
+    try:
+        with target.open("rb") as fh:
+            header = fh.read(len(_SQLITE_HEADER))
+    except OSError:  # not there yet (or unreadable: the rename will say so)
+        return
+    if header == _SQLITE_HEADER:
+        raise BadInput(f"{target} is a database (an Affiliate Desk file or another SQLite file): choose another "
+                       "file name; nothing was written")  # fmt: skip
+
+
 def _reserve_temporary(target: Path) -> tuple[Path, int]:
     """Create a hidden, uniquely named file in the target's directory (so os.replace stays one rename)."""
+    _refuse_target(target)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
         temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp{target.suffix}")
