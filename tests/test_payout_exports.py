@@ -104,6 +104,12 @@ def test_paypal_refuses_payees_without_a_usable_email(db: Database, tmp_path: Pa
         export_paypal(db, "2026-01", tmp_path / "p.csv")
     assert [p.split(":")[0] for p in refused.value.problems[:2]] == ["FORMULA", "NOBODY"]
     assert not (tmp_path / "p.csv").exists()
+    # The fix the message asks for works on the approved sheet: nobody was paid yet, the numbers stay frozen.
+    with db.write() as session:
+        session.execute(update(Affiliate).where(Affiliate.id == nobody).values(email="nobody@example.com"))
+        session.execute(update(Affiliate).where(Affiliate.id == formula).values(payee_email="f@example.com"))
+    [written] = export_paypal(db, "2026-01", tmp_path / "p.csv")
+    assert [row[:2] for row in read_csv(written)] == [["f@example.com", "100.00"], ["nobody@example.com", "100.00"]]
 
 
 def bulk_program(db: Database, count: int) -> None:

@@ -103,7 +103,7 @@ def payee_of(payee_email: str | None, email: str | None) -> str:
 
 
 def freeze_payees(session: Session, sheet_id: int) -> None:
-    """Keep on an approved sheet's lines whom they pay: the affiliate's code, name and payee email of now."""
+    """Keep on a paid sheet's lines whom they paid: the affiliate's code, name and payee email of now."""
     a = Affiliate
     rows = session.execute(
         select(PayoutLine.id, a.code, a.name, a.payee_email, a.email)
@@ -129,12 +129,15 @@ def _row_query(sheet: PayoutSheet) -> Any:
 
 def _row(sheet: PayoutSheet, found: Any) -> SheetRow:
     line, code, name, payee, email, plan, version = found
-    frozen = line.affiliate_code is not None  # approved: as it was then
+    frozen = line.affiliate_code is not None  # paid: whom it paid, as they were then
+    payee_email = line.payee_email or "" if frozen else payee_of(payee, email)
+    if not payee_email and sheet.state == "approved":  # frozen empty at approval by an earlier version: not paid yet
+        payee_email = payee_of(payee, email)
     return SheetRow(
         affiliate_id=line.affiliate_id,
         affiliate_code=line.affiliate_code if frozen else code,
         affiliate_name=line.affiliate_name or "" if frozen else name,
-        payee_email=line.payee_email or "" if frozen else payee_of(payee, email),
+        payee_email=payee_email,
         currency=sheet.currency,
         sales=line.sales,
         sales_revenue=line.sales_revenue,
@@ -171,7 +174,7 @@ def covered_periods(session: Session, sheet: PayoutSheet) -> tuple[str | None, s
 
 def _adjustment_query(session: Session, sheet: PayoutSheet) -> Any:
     after, upto = covered_periods(session, sheet)
-    code = func.coalesce(PayoutLine.affiliate_code, Affiliate.code)  # as approved (see freeze_payees)
+    code = func.coalesce(PayoutLine.affiliate_code, Affiliate.code)  # as paid (see freeze_payees)
     on_sheet = and_(PayoutLine.sheet_id == sheet.id, PayoutLine.affiliate_id == Adjustment.affiliate_id)
     query = (
         select(Adjustment, code, func.coalesce(PayoutLine.affiliate_name, Affiliate.name), Conversion.order_id)
@@ -212,7 +215,7 @@ def commission_line_query(sheet_id: int, affiliate_id: int | None = None) -> Any
     """Commission lines with their order's date and the line's SKU, by affiliate code, date, order and line."""
     cl, c, line = CommissionLine, Conversion, ConversionLine
     affiliate, payout = aliased(Affiliate), aliased(PayoutLine)
-    code = func.coalesce(payout.affiliate_code, affiliate.code)  # as approved (see freeze_payees)
+    code = func.coalesce(payout.affiliate_code, affiliate.code)  # as paid (see freeze_payees)
     query = (
         select(
             code,

@@ -38,7 +38,8 @@ def _draft(session: Session, period: str, what: str) -> PayoutSheet:
 
 
 def approve_sheet(db: Database, period: str, progress: Progress | None = None) -> SheetInfo:
-    """Freeze a draft: its orders are marked paid by it and its plan versions frozen; its numbers never change again.
+    """Freeze a draft: its orders are marked paid by it and its plan versions frozen; its numbers never change again
+    (whom it pays is frozen when it is marked paid).
 
     The draft is computed again first (same as-of date); when anything behind it changed since it was built, the
     approval is refused and the draft stays as it was: build it again and review the changes.
@@ -65,7 +66,6 @@ def approve_sheet(db: Database, period: str, progress: Progress | None = None) -
             .distinct()
         )
         freeze_versions_in(session, [v for v in versions if v is not None])
-        freeze_payees(session, sheet.id)
         sheet.state = "approved"
         sheet.approved_at = _now()
         sheet.approved_by = current_user()
@@ -97,6 +97,9 @@ def mark_paid(db: Database, period: str, reference: str, paid_on: date | None = 
                 f"The sheet for {period} was already marked paid on {sheet.paid_at:%Y-%m-%d} "
                 f"(reference {sheet.paid_reference}); a paid sheet never changes."
             )
+        # Whom it paid, kept as they were (a later change to the affiliate must not rewrite who was paid). Not at
+        # approval: a payee email missing or mistyped then could never be put right for the PayPal file.
+        freeze_payees(session, sheet.id)
         sheet.state = "paid"
         sheet.paid_reference = reference
         sheet.paid_at = datetime.combine(paid_on, time())
