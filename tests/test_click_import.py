@@ -143,3 +143,18 @@ def test_dates_day_or_month_first_as_the_file_shows_or_as_said(shop: Database, t
     assert (str(result.first_day), str(result.last_day)) == ("2026-10-03", "2026-10-13")
     with pytest.raises(BadInput, match="unknown date order 'ydm'"):
         import_clicks(shop, log, date_order="ydm")
+
+
+def test_a_column_given_twice_is_refused_not_read_from_the_first(db: Database, tmp_path: Path) -> None:
+    program(db)
+    make_affiliates(db, {"JANE": [], "TOM": []})
+    path = write_csv(tmp_path / "clicks.csv", ["clicked_at", "affiliate_code", "visitor_id", "Affiliate_Code"],
+                     [["2026-10-03T10:00:00", "JANE", "v1", "TOM"]])  # fmt: skip
+    with pytest.raises(BadInput) as refused:
+        import_clicks(db, path)
+    assert str(refused.value) == (
+        "clicks.csv, line 1: the column 'affiliate_code' is given twice (columns 2 and 4): keep one, or rename "
+        "the other"
+    )
+    with db.read() as session:
+        assert session.scalars(select(Click)).all() == []

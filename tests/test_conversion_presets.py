@@ -335,3 +335,27 @@ def test_shopify_discount_on_the_whole_order_comes_off_the_lines(db: Database, t
     # An export whose lines already carry the discounts (Subtotal equals them) reads the same.
     import_conversions(db, DATA / "shopify_orders.csv")
     assert orders(db)["#1001"]["lines"] == [TENT_LINE, SOCKS_LINE]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        ("shopify_orders.csv", ",Discount Amount,", ",Discount Code,",
+         "the column 'Discount Code' is given twice (columns 13 and 14): keep one, or rename the other"),
+        (None, "", "", "the column 'amount' is given twice (columns 3 and 5): keep one, or rename the other"),
+    ],
+)  # fmt: skip
+def test_a_column_read_that_is_given_twice_is_an_error(
+    db: Database, tmp_path: Path, file: str | None, old: str, new: str, message: str
+) -> None:
+    """The first of the two was read, silently: the other could be the one that holds the real values."""
+    program(db, timezone="UTC")
+    path = tmp_path / "orders.csv"
+    if file is None:
+        path.write_text("order_id,occurred_at,amount,affiliate_code,amount\nA1,2026-10-03,10.00,,20.00\n")
+    else:
+        path.write_text((DATA / file).read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(BadInput) as refused:
+        import_conversions(db, path)
+    assert str(refused.value) == f"orders.csv, line 1: {message}"
+    assert orders(db) == {}

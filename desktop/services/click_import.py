@@ -16,7 +16,7 @@ from desktop.db import Database, placeholder
 from desktop.models import Click, DailyClicks
 from desktop.services.attribution import AffiliateDirectory, AttributionRules, recompute_in_session
 from desktop.services.conversion_parse import ProblemList
-from desktop.services.conversion_presets import header_positions
+from desktop.services.conversion_presets import given_twice, header_positions
 from desktop.services.conversion_source import (
     CountedRows,
     DateOrderFound,
@@ -197,6 +197,9 @@ def _columns(file: str, header: list[str]) -> tuple[str, dict[str, int], tuple[s
     if "affiliate_code" not in keys:
         raise BadInput([Problem(file, 1, None, "the required column 'affiliate_code' is missing")])
     at = {name: keys[name] for name in wanted if name in keys}
+    twice = given_twice(header, [header[index] for index in at.values()])
+    if twice:
+        raise BadInput([Problem(file, 1, None, message) for message in twice])
     ignored = tuple(name for index, name in enumerate(header) if index not in at.values() and name.strip())
     return shape, at, ignored
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from desktop.services.tabular import normalise_header
@@ -123,6 +123,23 @@ def header_positions(header: Sequence[str]) -> dict[str, int]:
     for index, name in enumerate(header):
         positions.setdefault(normalise_header(name), index)
     return positions
+
+
+def given_twice(header: Sequence[str], read: Iterable[str]) -> list[str]:
+    """Problems for the columns read (header names) that the header gives twice: which one holds the values is
+    anyone's guess, and the first was read silently."""
+    places: dict[str, list[int]] = {}
+    for index, name in enumerate(header):
+        if name.strip():
+            places.setdefault(normalise_header(name), []).append(index + 1)
+    problems = []
+    for theirs in dict.fromkeys(read):
+        found = places.get(normalise_header(theirs), [])
+        if len(found) > 1:
+            where = ", ".join(map(str, found[:-1])) + f" and {found[-1]}"
+            problems.append(f"the column '{theirs.strip()}' is given twice (columns {where}): keep one, or rename "
+                            "the other")  # fmt: skip
+    return problems
 
 
 def detect_preset(header: Sequence[str]) -> PresetChoice | None:

@@ -25,6 +25,7 @@ from desktop.services.conversion_presets import (
     WOOCOMMERCE_REQUIRED,
     PresetChoice,
     detect_preset,
+    given_twice,
     header_positions,
     missing_columns,
     resolve_generic,
@@ -39,7 +40,14 @@ from desktop.services.conversion_values import (
     date_order_shown,
 )
 from desktop.services.errors import BadInput
-from desktop.services.tabular import MAX_LISTED_PROBLEMS, XLSX_SUFFIXES, Problem, Table, TableError, open_table
+from desktop.services.tabular import (
+    MAX_LISTED_PROBLEMS,
+    XLSX_SUFFIXES,
+    Problem,
+    Table,
+    TableError,
+    open_table,
+)
 
 Progress = Callable[[int, int, str], None]
 PROGRESS_EVERY = 10_000
@@ -79,7 +87,8 @@ def choose_reader(header: Sequence[str], preset: str | None, mapping: Mapping[st
         columns = resolve_generic(header, mapping)
         shown = ", ".join(f"{field} <- '{theirs}'" for field, theirs in mapping.items() if theirs)
         choice = PresetChoice("mapping", f"{PRESET_LABELS['mapping']}: {shown}")
-        return ReaderChoice(GenericReader(header, columns.positions), choice, columns.ignored, columns.problems)
+        generic = GenericReader(header, columns.positions)
+        return ReaderChoice(generic, choice, columns.ignored, (*columns.problems, *_twice(header, generic)))
     if preset is None:
         detected = detect_preset(header)
         if detected is None:
@@ -95,7 +104,8 @@ def choose_reader(header: Sequence[str], preset: str | None, mapping: Mapping[st
         choice = PresetChoice(preset, f"{PRESET_LABELS[preset]}, as chosen")
     if choice.name == "generic":
         columns = resolve_generic(header)
-        return ReaderChoice(GenericReader(header, columns.positions), choice, columns.ignored, columns.problems)
+        generic = GenericReader(header, columns.positions)
+        return ReaderChoice(generic, choice, columns.ignored, (*columns.problems, *_twice(header, generic)))
     missing = missing_columns(header, _SHOP_REQUIRED[choice.name])
     problems = [f"the required column '{name}' is missing" for name in missing]
     if choice.name == "stripe" and not any(key in header_positions(header) for key in STRIPE_CREATED):
@@ -108,7 +118,11 @@ def choose_reader(header: Sequence[str], preset: str | None, mapping: Mapping[st
     reader = readers[choice.name](header)
     used = {theirs for theirs, _ in reader.described_columns()}
     ignored = tuple(name for name in header if name.strip() and name not in used)
-    return ReaderChoice(reader, choice, ignored, tuple(problems))
+    return ReaderChoice(reader, choice, ignored, (*problems, *_twice(header, reader)))
+
+
+def _twice(header: Sequence[str], reader: OrderReader) -> list[str]:
+    return given_twice(header, [theirs for theirs, _meaning in reader.described_columns()])
 
 
 Block = tuple[list[int], list[list[str]]]  # the file lines of some rows, and their cells
