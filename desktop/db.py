@@ -344,10 +344,13 @@ def backup_before_migration(db: Database, revision: str) -> Path:
     return target
 
 
-def sqlite_backup(source: Path, target: Path) -> None:
-    """A consistent copy of a live SQLite file (the online backup API), written under a temporary name."""
+def sqlite_backup(source: Path, target: Path, *, immutable: bool = False) -> None:
+    """A consistent copy of a live SQLite file (the online backup API), written under a temporary name.
+
+    `immutable`: the source is a file nobody writes (a backup being restored): read without the -wal and -shm files
+    a read-only open of a WAL database leaves beside it."""
     tmp = target.with_name(f".{target.name}.tmp")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(f"file:{source}?mode=ro{'&immutable=1' if immutable else ''}", uri=True)
     try:
         dst = sqlite3.connect(tmp)
         try:

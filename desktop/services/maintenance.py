@@ -1,10 +1,12 @@
-"""Keeping the data safe: integrity check, backup and restore."""
+"""Keeping the data safe: integrity check, backup and restore, and the automatic daily backups."""
 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select, text
@@ -74,6 +76,34 @@ def backup_database(db: Database, target: Path | str) -> Path:
     return target
 
 
+AUTOMATIC_BACKUPS_KEPT = 7
+BACKUP_FOLDER = "backups"
+
+
+def automatic_backup(db: Database, *, today: date | None = None, keep: int = AUTOMATIC_BACKUPS_KEPT) -> Path | None:
+    """The day's automatic backup of an SQLite database: made once a day (when the window first opens that day)
+    in a `backups` folder beside it, as NAME-YYYY-MM-DD.sqlite3; only the newest `keep` days stay.
+
+    None when the day's backup exists already, or for PostgreSQL (backed up on the server). Restore one with
+    File ▸ Restore a backup…, or `affiliate-desk restore FILE`.
+    """
+    if not db.is_sqlite or db.path is None:
+        return None
+    folder = db.path.parent / BACKUP_FOLDER
+    stem = db.path.stem
+    target = folder / f"{stem}-{(today or date.today()).isoformat()}.sqlite3"
+    if target.exists():
+        return None
+    folder.mkdir(exist_ok=True)
+    sqlite_backup(db.path, target)
+    ours = re.compile(rf"{re.escape(stem)}-\d{{4}}-\d{{2}}-\d{{2}}\.sqlite3")
+    made = sorted(path for path in folder.iterdir() if ours.fullmatch(path.name))  # dates sort as text
+    for old in made[: max(0, len(made) - keep)]:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{old}{suffix}").unlink(missing_ok=True)
+    return target
+
+
 def restore_database(db_path: Path, source: Path | str) -> Path:
     """Replace the database file by a backup, after checking the backup; the old file is kept aside."""
     source = Path(source)
@@ -82,7 +112,7 @@ def restore_database(db_path: Path, source: Path | str) -> Path:
     with source.open("rb") as fh:
         if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise BadInput(f"{source} is not an Affiliate Desk backup (not an SQLite file)")
-    conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{source}?mode=ro&immutable=1", uri=True)  # leaves no -wal/-shm beside it
     try:
         result = conn.execute("PRAGMA integrity_check").fetchone()
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -98,7 +128,7 @@ def restore_database(db_path: Path, source: Path | str) -> Path:
         aside = db_path.with_name(db_path.name + ".before-restore.bak")
         sqlite_backup(db_path, aside)
     tmp = db_path.with_name(f".{db_path.name}.restore.tmp")
-    sqlite_backup(source, tmp)
+    sqlite_backup(source, tmp, immutable=True)
     for suffix in ("-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
     os.replace(tmp, db_path)

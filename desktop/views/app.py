@@ -54,5 +54,7 @@ def run_gui(target: str | None, *, exit_after_start: bool = False) -> int:
     if exit_after_start:
         window.painted.connect(lambda: QTimer.singleShot(0, app.quit))
         QTimer.singleShot(20_000, lambda: app.exit(1))  # never hang a smoke test
+    else:  # once the window is up: never in the way of opening
+        window.painted.connect(window.start_automatic_backup)
     window.show()
     return app.exec()

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from desktop import __version__
 from desktop.db import Database, DatabaseError, InstanceLock, open_database
-from desktop.services.maintenance import backup_database
-from desktop.views.tasks import run_with_progress
+from desktop.services.maintenance import BACKUP_FOLDER, automatic_backup, backup_database, restore_database
+from desktop.views.tasks import Task, run_with_progress
 
 MAX_RECENT = 8
 
@@ -184,12 +184,15 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.backup_action = QAction("&Back up…", self)
         self.backup_action.triggered.connect(self.back_up)
+        self.restore_action = QAction("&Restore a backup…", self)
+        self.restore_action.triggered.connect(self.choose_backup)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.insertAction(self.recent_menu.menuAction(), self.new_action)
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
         file_menu.addSeparator()
         file_menu.addAction(self.backup_action)
+        file_menu.addAction(self.restore_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         help_menu = self.menuBar().addMenu("&Help")
@@ -247,9 +250,9 @@ class MainWindow(QMainWindow):
         if path:
             self.switch_database(path)
 
-    def switch_database(self, target: str) -> bool:
+    def switch_database(self, target: str, *, ask: bool = True) -> bool:
         """Open another database in this window; on any problem the current one stays open."""
-        if not self.keep_unsaved_edits("Open the other database"):
+        if ask and not self.keep_unsaved_edits("Open the other database"):
             return False
         lock: InstanceLock | None = None
         try:
@@ -292,6 +295,62 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Backup failed", str(exc))
             return
         self.statusBar().showMessage(f"Backup written to {path}", 8000)
+
+    def choose_backup(self) -> None:
+        """File ▸ Restore a backup…: pick one (the automatic ones are offered first), confirm, restore, reopen."""
+        if not self.db.is_sqlite or self.db.path is None:
+            QMessageBox.information(self, "Restore", "A PostgreSQL database is restored on its server (pg_restore).")
+            return
+        folder = self.db.path.parent / BACKUP_FOLDER
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Restore a backup", str(folder if folder.is_dir() else self._start_folder()),
+            "Affiliate Desk database (*.sqlite3);;All files (*)",
+        )  # fmt: skip
+        if path:
+            self.restore_backup(Path(path))
+
+    def restore_backup(self, source: Path) -> bool:
+        """Replace the open database by a backup, after asking; the data it replaces is kept aside."""
+        assert self.db.path is not None
+        target = self.db.path
+        if source.resolve() == target.resolve():
+            QMessageBox.warning(self, "Restore", "That is the open database itself: choose a backup of it.")
+            return False
+        aside = target.with_name(target.name + ".before-restore.bak")
+        answer = QMessageBox.question(
+            self, "Restore a backup",
+            f"Replace everything in {target.name} by the backup {source.name}? Whatever changed since that backup "
+            f"is lost from the database; the data as it is now is kept aside as {aside.name}.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel,
+        )  # fmt: skip
+        if answer != QMessageBox.StandardButton.Yes or not self.keep_unsaved_edits("Restore the backup"):
+            return False
+        self.db.dispose()
+        try:
+            restore_database(target, source)
+        except Exception as exc:  # a damaged or foreign file: nothing was replaced
+            QMessageBox.warning(self, "Restore failed", str(exc))
+            return False
+        if self.switch_database(str(target), ask=False):
+            self.statusBar().showMessage(f"Restored from {source}; the data before is in {aside.name}", 10_000)
+            return True
+        return False
+
+    def start_automatic_backup(self) -> None:
+        """The day's automatic backup, in the background after the window opened (see maintenance)."""
+        db = self.db
+
+        def done(made: object) -> None:
+            if isinstance(made, Path):
+                self.statusBar().showMessage(f"Today's automatic backup: {made}", 8000)
+
+        def failed(exc: object) -> None:  # the data is fine; say so without a dialog in the way
+            self.statusBar().showMessage(f"The automatic backup could not be made: {exc}", 15_000)
+
+        self.backup_task = Task(lambda _progress: automatic_backup(db), self)
+        self.backup_task.finished.connect(done)
+        self.backup_task.failed.connect(failed)
+        self.backup_task.start()
 
     def load_demo(self) -> None:
         db = self.db
