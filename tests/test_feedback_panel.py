@@ -44,6 +44,8 @@ def drive(monkeypatch: pytest.MonkeyPatch, steps: Callable[[FeedbackDialog], Non
 
 def test_add_feedback_through_the_dialog(qtbot, panel: FeedbackPanel, db: Database, jane: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     assert panel.empty.isVisible() and not panel.edit_button.isEnabled()
+    # the review is handed to the affiliate: nothing may call what is printed in it private
+    assert "private" not in panel.empty.text().lower() and "review you hand them" in panel.empty.text()
 
     def steps(dialog: FeedbackDialog) -> None:
         dialog.kind.setCurrentIndex(dialog.kind.findData("coaching"))

@@ -1,4 +1,4 @@
-"""The private feedback log of one affiliate (for the affiliate dialog), and the dialog that writes an entry."""
+"""The feedback log of one affiliate (for the affiliate dialog), and the dialog that writes an entry."""
 
 from __future__ import annotations
 
@@ -62,7 +62,8 @@ class FeedbackDialog(QDialog):
         self.written_on.setCalendarPopup(True)
         self.written_on.setDisplayFormat("yyyy-MM-dd")
         self.text = QPlainTextEdit()
-        self.text.setPlaceholderText("What you told them or noticed. Private: it appears in their printed review.")
+        self.text.setPlaceholderText("What you tell them. It is printed in their performance review of the month, "
+                                     "which they may read: write it to them.")
         self.errors = {key: FieldError() for key in ("kind", "written_on", "text")}
         for label, key, widget in (("Kind", "kind", self.kind), ("Date", "written_on", self.written_on),
                                    ("Feedback", "text", self.text)):  # fmt: skip
@@ -168,8 +169,9 @@ class FeedbackPanel(QWidget):
         for col in range(4):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == 2
                                         else QHeaderView.ResizeMode.ResizeToContents)  # fmt: skip
-        self.empty = QLabel("No feedback yet. Praise, coaching, warnings and rewards you note here are private: "
-                            "they appear in the affiliate's printed review, never in anything sent to them.")
+        self.empty = QLabel("No feedback yet. Praise, coaching, warnings and rewards you note here are printed in "
+                            "the affiliate's performance review of their month (the review you hand them); they "
+                            "never go into newsletters or e-mails. Keep what is only for you as a note (Add note).")
         self.empty.setWordWrap(True)
         self.empty.setObjectName("pageSubtitle")
         self.error = FieldError()
