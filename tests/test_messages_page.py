@@ -170,3 +170,18 @@ def test_draft_edits_are_kept_when_moving_on(qtbot, page: MessagesPage, db: Data
     assert page.body.toPlainText().endswith("See you soon")
     assert get_message(db, page.detail.message.id).body_markdown.endswith("See you soon")
     assert not page.save_button.isEnabled()
+
+
+def test_the_owner_is_told_whom_the_newsletter_leaves_out(qtbot, page: MessagesPage, db: Database) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import insert, select
+
+    from desktop.models import Affiliate, FraudFlag
+
+    with db.write() as session:
+        ana = session.scalar(select(Affiliate.id).where(Affiliate.code == "ANA"))
+        session.execute(insert(FraudFlag), [{"rule": "self_referral", "fingerprint": "x", "affiliate_id": ana,
+                                             "period": "2026-10", "severity": "high", "evidence": "x",
+                                             "state": "open", "raised_at": OCT}])  # fmt: skip
+    qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
+    assert "Ana Silva" not in page.body.toPlainText()
+    assert "No shout-out for Ana Silva (a fraud flag not reviewed yet)" in page.message.text()

@@ -95,6 +95,7 @@ def _escape_md(text: str) -> str:
 def _letter(db: Database, heading: str, greeting: str, *body: str) -> str:
     """Markdown of a letter to all partners: heading, greeting, the parts given, and the program's thanks."""
     program = _escape_md(get_program(db).name)
+    greeting = greeting[:1].upper() + greeting[1:]  # its own paragraph after "Hello partners,"
     return "\n\n".join([f"# {heading}", "Hello partners,", greeting, *body,
                          f"Thank you for being part of {program}!"]) + "\n"  # fmt: skip
 
@@ -140,6 +141,50 @@ def newsletter_text(db: Database, period: str, *, top: int = 5) -> DraftText:
     body = _letter(db, f"{_escape_md(program)}: {month}",
                    f"thank you for all your work in {month}. Here are the month's highlights.", *parts)  # fmt: skip
     return DraftText(f"{program} newsletter: {month}", body)
+
+
+def left_out_of_newsletter(db: Database, period: str, *, top: int = 5) -> list[str]:
+    """Who would be among the month's top performers or target achievers but gets no shout-out, and why
+    (newsletter_text's rule), for the owner: "Felix Keller (a fraud flag not reviewed yet)". The newsletter itself
+    never says."""
+    start, end = period_bounds(period)
+    c, revenue = Conversion, func.sum(Conversion.net_amount)
+    flags = select(FraudFlag.affiliate_id, FraudFlag.state).where(
+        FraudFlag.state.in_(("open", "confirmed")), or_(FraudFlag.period == period, FraudFlag.period.is_(None))
+    )
+    held = select(PayoutHold.affiliate_id).where(PayoutHold.released_at.is_(None))
+    with db.read() as session:
+        leaders = session.execute(
+            select(Affiliate.id, Affiliate.name, Affiliate.status).select_from(c)
+            .join(Affiliate, Affiliate.id == c.affiliate_id)
+            .where(c.type == "sale", c.status == "approved", c.local_date >= start, c.local_date < end)
+            .group_by(Affiliate.id, Affiliate.name, Affiliate.status).having(revenue > 0)
+            .order_by(revenue.desc(), Affiliate.name).limit(top)
+        ).all()  # fmt: skip
+        achievers = session.execute(
+            select(Affiliate.id, Affiliate.name, Affiliate.status).join(TargetResult,
+                                                                        TargetResult.affiliate_id == Affiliate.id)
+            .join(Target, Target.id == TargetResult.target_id)
+            .where(Target.period == period, TargetResult.met.is_(True)).distinct().order_by(Affiliate.name)
+        ).all()  # fmt: skip
+        states: dict[int, set[str]] = {}
+        for affiliate_id, state in session.execute(flags):
+            states.setdefault(affiliate_id, set()).add(state)
+        holds = set(session.scalars(held))
+    left: list[str] = []
+    for affiliate_id, name, status in dict.fromkeys([*leaders, *achievers]):
+        reasons = []
+        if status != "active":
+            reasons.append(f"{status}, not active")
+        if "confirmed" in states.get(affiliate_id, set()):
+            reasons.append("a confirmed fraud flag")
+        elif "open" in states.get(affiliate_id, set()):
+            reasons.append("a fraud flag not reviewed yet")
+        if affiliate_id in holds:
+            reasons.append("a held payout")
+        if reasons:
+            left.append(f"{name} ({', '.join(reasons)})")
+    return left
 
 
 def _earning(rate: Decimal | None, amount: Decimal | None, unit: str) -> str:
@@ -331,7 +376,8 @@ def _sendable(db: Database, message_id: int) -> MessageDetail:
 def mail_links(db: Database, message_id: int, *, limit: int = MAILTO_LIMIT) -> MailLinks:
     """mailto: links with the recipients in BCC, split so that no link is longer than `limit`."""
     detail = _sendable(db, message_id)
-    body = detail.body_markdown.replace("\r\n", "\n").replace("\n", "\r\n")  # RFC 6068: line breaks are CRLF
+    text = markdown_to_text(detail.body_markdown.replace("\r\n", "\n"))  # a mail link carries plain text only
+    body = text.replace("\n", "\r\n")  # RFC 6068: line breaks are CRLF
     base = f"mailto:?subject={quote(detail.message.subject)}&body={quote(body)}"
     longest = max(len(quote(r.email)) for r in detail.recipients)
     if len(base) + len("&bcc=") + longest > limit:
@@ -359,7 +405,7 @@ def build_email(db: Database, message_id: int, *, sender: str | None = None) -> 
     mail["Bcc"] = ", ".join(r.email for r in detail.recipients)
     mail["Date"] = formatdate(localtime=True)
     mail["X-Unsent"] = "1"  # Outlook and others open it as a draft, ready to send
-    mail.set_content(detail.body_markdown)
+    mail.set_content(markdown_to_text(detail.body_markdown))
     mail.add_alternative(html_document(detail.message.subject, detail.body_markdown), subtype="html")
     return mail
 
@@ -454,6 +500,39 @@ def markdown_to_html(text: str) -> str:
             out.append(f"<blockquote>{_inline(match.group(7))}</blockquote>")
     flush()
     return "\n".join(out)
+
+
+def markdown_to_text(text: str) -> str:
+    """The plain text a mail program shows (a mailto: body, an e-mail's text part): the Markdown's marks taken
+    out (bold, italics, backslash escapes), headings underlined, links as "text (address)"."""
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        match = _BLOCK.match(line.strip())
+        if match is not None and match.group(1):
+            title = _plain_inline(match.group(2))
+            out.append(title)
+            out.append(("=" if len(match.group(1)) == 1 else "-") * max(3, len(title)))
+        elif match is not None and match.group(8):
+            out.append("-" * 40)
+        else:
+            out.append(_plain_inline(line))
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+def _plain_inline(text: str) -> str:
+    stash: list[str] = []
+
+    def keep(fragment: str) -> str:
+        stash.append(fragment)
+        return _STASH.format(len(stash) - 1)
+
+    text = re.sub(r"\\([\\`*_\[\]#()])", lambda m: keep(m.group(1)), text)
+    text = re.sub(r"`([^`]+)`", lambda m: keep(m.group(1)), text)
+    text = _LINK.sub(lambda m: keep(f"{_plain_inline(m.group(1))} ({m.group(2).removeprefix('mailto:')})"), text)
+    for pattern, _replacement in _INLINE:
+        text = pattern.sub(r"\1", text)
+    return re.sub("\x00(\\d+)\x00", lambda m: stash[int(m.group(1))], text)
 
 
 def html_document(subject: str, body_markdown: str) -> str:

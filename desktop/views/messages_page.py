@@ -48,6 +48,7 @@ from desktop.services.messages import (
     create_terms_announcement,
     delete_draft,
     get_message,
+    left_out_of_newsletter,
     list_messages,
     mail_links,
     markdown_to_html,
@@ -410,7 +411,12 @@ class MessagesPage(QWidget):
                 self.select_message(drafted[0].id)
                 self._say("Your draft for this month: edit it, check the recipients, then send it.")
                 return
-        self._opened(self._call(lambda: create_newsletter(self.db, period)))
+        made = self._call(lambda: create_newsletter(self.db, period))
+        self._opened(made)
+        left = made is not None and self._call(lambda: left_out_of_newsletter(self.db, period))
+        if left:  # the owner must know whom the shout-outs skip, and why (the newsletter never says)
+            self._say(f"Draft ready. No shout-out for {'; '.join(left)}: review "
+                      "them on the Fraud page if they should be named, then start the newsletter again.")  # fmt: skip
 
     def new_announcement(self) -> None:
         dialog = AnnouncementDialog(self.db, self)
