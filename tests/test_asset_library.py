@@ -330,3 +330,38 @@ def test_a_second_database_has_its_own_library(tmp_path: Path) -> None:
         assert lib.library_folder(other) == tmp_path / "other-library"
     finally:
         other.dispose()
+
+
+def _office(path: Path, part: str) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:  # as Word and PowerPoint write them: the content types first
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        archive.writestr(f"{part}/document.xml", "<document/>")
+    return path
+
+
+def test_documents_svg_logos_and_plain_text_are_taken(db: Database, incoming: Path) -> None:
+    """The library's Document kind had nothing that could go in it: Word, PowerPoint, SVG and text were refused."""
+    docx = lib.add_file(db, _office(incoming / "Brand guide.docx", "word")).asset
+    pptx = lib.add_file(db, _office(incoming / "Pitch.pptx", "ppt")).asset
+    svg_file = incoming / "logo.svg"
+    svg_file.write_text('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    svg = lib.add_file(db, svg_file).asset
+    text_file = incoming / "Talking points.txt"
+    text_file.write_text("Our tents are made in Norway — say so.\n", encoding="utf-8")
+    text = lib.add_file(db, text_file).asset
+    assert [(a.kind, a.file_path.suffix if a.file_path else None) for a in (docx, pptx, svg, text)] == [
+        ("document", ".docx"), ("document", ".pptx"), ("image", ".svg"), ("document", ".txt")]  # fmt: skip
+    assert docx.title == "Brand guide"
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("plain.docx", b"PK\x03\x04" + b"\x00" * 40), ("tool.txt", b"MZ\x90\x00\x00binary"), ("notes.zip", b"PK\x03\x04")],
+)
+def test_what_only_looks_like_a_document_is_refused(db: Database, incoming: Path, name: str, data: bytes) -> None:
+    source = incoming / name
+    source.write_bytes(data)
+    with pytest.raises(BadInput, match="not a file type the library takes"):
+        lib.add_file(db, source)

@@ -68,11 +68,11 @@ def test_dropping_files_adds_them_to_the_library(qtbot, page: AssetsPage, db: Da
     assert "library is empty" in page.message.text()
     banner = tmp_path / "C:\\evil..\\..banner.png"  # a real, legal file name on this system
     banner.write_bytes(banner_png(300, 250, ("Acme",), (120, 170, 200), seed=1))
-    junk = tmp_path / "notes.txt"
-    junk.write_text("not a picture")
+    junk = tmp_path / "notes.exe"
+    junk.write_bytes(b"MZ\x90\x00 not a picture")
     result = drop(qtbot, page, banner, junk)
     assert [a.original_name for a in result.added] == [banner.name]
-    assert "Added 1 file(s)." in page.message.text() and "notes.txt is not a file type" in page.message.text()
+    assert "Added 1 file(s)." in page.message.text() and "notes.exe is not a file type" in page.message.text()
     stored = lib.library_folder(db) / f"{result.added[0].sha256}.png"
     assert stored.is_file() and sorted(p.name for p in stored.parent.iterdir()) == [stored.name]
     assert page.model.rowCount() == 1

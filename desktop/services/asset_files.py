@@ -13,7 +13,6 @@ from typing import IO
 
 from desktop.services.errors import BadInput
 
-ACCEPTED_TYPES = "PNG, JPEG, GIF or WebP images, PDF documents, MP4, MOV or WebM videos"
 # ISO base media brands of video files; HEIF/AVIF images and M4A audio share the container and are refused.
 _MP4_BRANDS = frozenset(
     (b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"M4VH", b"M4VP", b"MSNV")
@@ -29,8 +28,29 @@ class FileType:
     kind: str
 
 
-def detect_type(head: bytes) -> FileType | None:
-    """The file's type from its first bytes, if it is one the library takes."""
+ACCEPTED_TYPES = ("PNG, JPEG, GIF, WebP or SVG images, PDF documents, Word, PowerPoint or Excel files, plain text, "
+                  "MP4, MOV or WebM videos")
+# Office files are ZIP archives: the name says which, and the archive's first entries confirm it is one.
+_OFFICE = {
+    ".docx": FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "document"),
+    ".pptx": FileType("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                      "document"),
+    ".xlsx": FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "document"),
+}  # fmt: skip
+_TEXT_SUFFIXES = frozenset((".txt", ".md"))
+
+
+def detect_type(head: bytes, name: str = "") -> FileType | None:
+    """The file's type from its first bytes (and, for Office files and plain text, its name's ending), if it is
+    one the library takes."""
+    suffix = Path(name).suffix.lower()
+    if head.startswith(b"PK\x03\x04") and suffix in _OFFICE and b"[Content_Types].xml" in head:
+        return _OFFICE[suffix]
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1024].lower()
+    if (start.startswith(b"<?xml") or start.startswith(b"<svg")) and b"<svg" in start:
+        return FileType("svg", "image/svg+xml", "image")
+    if suffix in _TEXT_SUFFIXES and b"\x00" not in head and _is_utf8(head):
+        return FileType(suffix[1:], "text/plain", "document")
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return FileType("png", "image/png", "image")
     if head.startswith(b"\xff\xd8\xff"):
@@ -49,6 +69,14 @@ def detect_type(head: bytes) -> FileType | None:
     if head.startswith(b"\x1a\x45\xdf\xa3") and b"\x42\x82" in head[:64] and b"webm" in head[:64]:
         return FileType("webm", "video/webm", "video")
     return None
+
+
+def _is_utf8(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a character cut at the end of the first bytes read is no reason
+        return exc.start >= len(head) - 3
+    return True
 
 
 def image_size(head: bytes) -> tuple[int, int] | None:

@@ -327,7 +327,7 @@ def add_file(
         if size == 0:
             raise BadInput(f"{label} is empty.")
         head = stream.read(512 * 1024)
-        file_type = detect_type(head)
+        file_type = detect_type(head, shown or source.name)
         if file_type is None:
             raise BadInput(f"{label} is not a file type the library takes ({ACCEPTED_TYPES}).")
         edit = AssetEdit(

@@ -38,7 +38,8 @@ from desktop.views.kit_dialog import KitDialog, make_kit
 from desktop.views.page_parts import page_title
 from desktop.views.tasks import Task, run_with_progress
 
-FILE_FILTER = "Marketing files (*.png *.jpg *.jpeg *.gif *.webp *.pdf *.mp4 *.mov *.webm);;All files (*)"
+FILE_FILTER = ("Marketing files (*.png *.jpg *.jpeg *.gif *.webp *.svg *.pdf *.docx *.pptx *.xlsx *.txt *.md *.mp4 "
+               "*.mov *.webm);;All files (*)")
 
 
 class AssetsPage(QWidget):
