@@ -82,6 +82,18 @@ def test_only_known_placeholders_are_replaced() -> None:
     )
 
 
+def test_a_mistyped_placeholder_is_refused_before_it_reaches_the_affiliates(program: Database) -> None:
+    g.save_draft(program, "terms", "# Terms\n\nWelcome to {program_nme}.\nPaid in {currency}, {Program_Name}.\n")
+    with pytest.raises(ValidationFailed) as refused:
+        g.publish(program, "terms", "")
+    message = refused.value.errors["markdown"]
+    assert message.startswith("Not a placeholder: {program_nme} on line 3, {Program_Name} on line 4. Correct it")
+    assert "{program_name}" in message and "{currency} on" not in message
+    assert not g.list_versions(program, "terms")
+    g.save_draft(program, "terms", "# Terms\n\nWelcome to {program_name}. Code blocks like {0} or {} stay.\n")
+    assert g.publish(program, "terms", "") == 1
+
+
 def test_publishing_numbers_versions_and_freezes_the_text(program: Database) -> None:
     assert g.publish(program, "commission_terms", "") == 1
     first = g.get_version(program, "commission_terms", 1)

@@ -51,6 +51,13 @@ def test_typing_updates_the_preview_and_the_draft_is_saved(qtbot, page: Guidelin
     qtbot.keyClicks(page.editor, "We are {program_name}.")
     qtbot.waitUntil(lambda: "We are Acme Outdoor Partners." in page.preview.toPlainText())
     assert page.save_button.isEnabled() and "Unsaved changes" in page.state_label.text()
+    assert page.placeholder_warning.isHidden()
+    qtbot.keyClicks(page.editor, " {Program_Nme}")  # a typo is pointed out while typing
+    qtbot.waitUntil(lambda: page.placeholder_warning.isVisible())
+    assert page.placeholder_warning.text().startswith("Not a placeholder: {Program_Nme} on line 3.")
+    for _ in " {Program_Nme}":
+        qtbot.keyClick(page.editor, Qt.Key.Key_Backspace)
+    qtbot.waitUntil(lambda: page.placeholder_warning.isHidden())
     qtbot.keyClick(page.editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert g.get_draft(db, "brand").markdown == "# Our brand\n\nWe are {program_name}."
     assert not page.save_button.isEnabled()

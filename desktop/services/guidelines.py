@@ -51,6 +51,7 @@ __all__ = [
     "draft_announcement",
     "ensure_starter_documents",
     "fill_placeholders",
+    "placeholder_problem",
     "get_draft",
     "get_version",
     "list_acceptances",
@@ -157,6 +158,30 @@ def fill_placeholders(markdown: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), markdown)
 
 
+_BRACED_WORD = re.compile(r"\{\s*([A-Za-z][A-Za-z_ ]{0,40}?)\s*\}")
+
+
+def unknown_placeholders(markdown: str, values: Mapping[str, str]) -> list[str]:
+    """Braced words that are not placeholders ({program_nme}, {Program_Name}), as "{…} on line N": published,
+    they reach the affiliates as written."""
+    found = []
+    for number, line in enumerate(markdown.splitlines(), 1):
+        for match in _BRACED_WORD.finditer(line):
+            if match.group(0)[1:-1] not in values:
+                found.append(f"{match.group(0)} on line {number}")
+    return found
+
+
+def placeholder_problem(markdown: str, values: Mapping[str, str]) -> str | None:
+    """The message for unknown_placeholders, naming the ones there are; None when every placeholder is known."""
+    unknown = unknown_placeholders(markdown, values)
+    if not unknown:
+        return None
+    shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+    known = ", ".join(f"{{{name}}}" for name in values)
+    return f"Not a placeholder: {shown}. Correct it, or remove the braces. The placeholders are {known}."
+
+
 # --- documents ----------------------------------------------------------------------------------------------
 
 
@@ -234,6 +259,8 @@ def publish(
         text = fill_placeholders(doc.draft_markdown, values)
         if not text.strip():
             raise ValidationFailed({"markdown": "The document is empty: write it before you publish it."})
+        if (problem := placeholder_problem(doc.draft_markdown, values)) is not None:
+            raise ValidationFailed({"markdown": problem})
         latest = latest_version_row(session, doc.id)
         if latest is not None and latest.markdown == text:
             raise RefusedByState(f"Nothing changed since version {latest.number}: edit the document first.")

@@ -130,6 +130,11 @@ class GuidelinesPage(QWidget):
         hint.setObjectName("pageSubtitle")
         hint.setWordWrap(True)
         layout.addWidget(hint)
+        self.placeholder_warning = QLabel()  # a mistyped {placeholder} would reach the affiliates as written
+        self.placeholder_warning.setStyleSheet("color: #b3261e;")
+        self.placeholder_warning.setWordWrap(True)
+        self.placeholder_warning.hide()
+        layout.addWidget(self.placeholder_warning)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.editor = QPlainTextEdit()
         self.editor.setFont(QFont("monospace"))
@@ -219,6 +224,9 @@ class GuidelinesPage(QWidget):
         bar = self.preview.verticalScrollBar()
         share = bar.value() / bar.maximum() if bar.maximum() else 0.0
         self.preview.setMarkdown(svc.fill_placeholders(self.editor.toPlainText(), self.values))
+        problem = svc.placeholder_problem(self.editor.toPlainText(), self.values)
+        self.placeholder_warning.setText(problem or "")
+        self.placeholder_warning.setVisible(problem is not None)
         bar.setValue(int(share * bar.maximum()))
 
     def _update_state(self) -> None:
