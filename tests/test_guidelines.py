@@ -218,6 +218,15 @@ def test_accepting_the_latest_terms_ticks_the_onboarding_step(program: Database)
     with program.read() as session:
         ticks = {row.affiliate_id: row.terms_accepted for row in session.scalars(select(Onboarding))}
     assert ticks == {ids["ann"]: True, ids["bob"]: False}
+    # one source of truth: the onboarding tick cannot say otherwise than the acceptance on record
+    from desktop.services.recruiting import update_onboarding
+
+    with pytest.raises(RefusedByState, match="Record Bob Person's acceptance of the terms \\(version 2\\)"):
+        update_onboarding(program, ids["bob"], goals_communicated=False, terms_accepted=True, asset_kit_sent=False)
+    with pytest.raises(RefusedByState, match="is on record, so this step stays ticked"):
+        update_onboarding(program, ids["ann"], goals_communicated=True, terms_accepted=False, asset_kit_sent=False)
+    assert update_onboarding(program, ids["ann"], goals_communicated=True, terms_accepted=True,
+                             asset_kit_sent=True).completed_at is not None  # fmt: skip
 
 
 def test_publishing_new_terms_drafts_an_announcement_naming_the_changes(program: Database) -> None:
@@ -259,3 +268,16 @@ def test_the_same_on_postgresql(any_db: Database, tmp_path: Path, monkeypatch: p
     assert [a.id for a in lib.list_assets(any_db, lib.AssetFilter(search="%_", tag="X"))] == [banner.id]
     result = build_kit(any_db, affiliate_id=ids["ann"], asset_ids=[banner.id, post.id], out_path=tmp_path / "k.zip")
     assert len(result.files) == 2 and [k.affiliate_name for k in list_kits(any_db)] == ["Ann Person"]
+
+
+def test_terms_accepted_before_approval_tick_the_onboarding_step_at_once(program: Database) -> None:
+    from desktop.services.recruiting import ScreeningInput, decide, get_onboarding, save_screening
+
+    ids = add_affiliates(program, ("cara", "applied"))
+    g.publish(program, "terms", "", published_at=datetime(2026, 1, 5))
+    g.record_acceptance(program, ids["cara"], g.list_versions(program, "terms")[0].id, date(2026, 1, 6), "signed")
+    checks = {field: True for field in ScreeningInput.__dataclass_fields__ if field not in ("risk_rating", "notes")}
+    save_screening(program, ids["cara"], ScreeningInput(**checks, risk_rating="low", notes=""))
+    decide(program, ids["cara"], "approved", "Good fit")
+    onboarding = get_onboarding(program, ids["cara"])
+    assert onboarding is not None and onboarding.terms_accepted and not onboarding.goals_communicated

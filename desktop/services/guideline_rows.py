@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.models import GuidelineDocument, Program
+from desktop.models import Acceptance, GuidelineDocument, Program
 from desktop.models import GuidelineVersion as VersionRow
 from desktop.services.errors import BadInput
 from desktop.services.timezones import is_valid_timezone
@@ -40,3 +40,14 @@ def program_now(session: Session) -> datetime:
     if program is not None and is_valid_timezone(program.timezone):
         return datetime.now(ZoneInfo(program.timezone)).replace(tzinfo=None)
     return datetime.now()
+
+
+def latest_terms(session: Session) -> VersionRow | None:
+    """The latest published version of the terms and conditions, if they were ever published."""
+    doc = session.scalars(select(GuidelineDocument).where(GuidelineDocument.kind == "terms")).first()
+    return latest_version_row(session, doc.id) if doc is not None else None
+
+
+def accepted(session: Session, affiliate_id: int, version: VersionRow) -> bool:
+    stmt = select(Acceptance.id).where(Acceptance.affiliate_id == affiliate_id, Acceptance.version_id == version.id)
+    return session.scalars(stmt.limit(1)).first() is not None

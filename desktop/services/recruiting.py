@@ -16,6 +16,7 @@ from desktop.db import Database
 from desktop.models import PIPELINE_STATUSES, Affiliate, Onboarding, Program, Screening, SocialProfile, StatusChange
 from desktop.services.errors import BadInput, RefusedByState, ValidationFailed
 from desktop.services.fit_score import FitScore, fit_score, niche_matches
+from desktop.services.guideline_rows import accepted, latest_terms
 from desktop.services.program_settings import get_program, split_list
 from desktop.services.timezones import is_valid_timezone
 
@@ -329,7 +330,9 @@ def decide(db: Database, affiliate_id: int, decision: Decision, reason: str, cha
             if affiliate.joined_on is None:
                 affiliate.joined_on = now.date()
             if session.scalars(select(Onboarding.id).where(Onboarding.affiliate_id == affiliate_id)).first() is None:
-                session.add(Onboarding(affiliate_id=affiliate_id, started_at=now))
+                terms = latest_terms(session)  # accepted before the approval: that step is done already
+                done = terms is not None and accepted(session, affiliate_id, terms)
+                session.add(Onboarding(affiliate_id=affiliate_id, started_at=now, terms_accepted=done))
         else:
             _change_status(session, affiliate, "rejected", reason, changed_by, now)
         if screening is None:
@@ -388,6 +391,16 @@ def update_onboarding(
                 raise RefusedByState(f"{affiliate.name} is {affiliate.status}: only active affiliates are onboarded.")
             row = Onboarding(affiliate_id=affiliate_id, started_at=now)
             session.add(row)
+        terms = latest_terms(session)
+        # With published terms the step is the acceptance on record, not a tick of its own (they disagreed).
+        changed = terms is not None and terms_accepted != row.terms_accepted
+        if terms is not None and changed and terms_accepted != accepted(session, affiliate_id, terms):
+            raise RefusedByState(
+                f"Record {affiliate.name}'s acceptance of the terms (version {terms.number}) on the Guidelines "
+                "page: this step is ticked from that record." if terms_accepted else
+                f"{affiliate.name}'s acceptance of the terms (version {terms.number}) is on record, so this step "
+                "stays ticked."
+            )  # fmt: skip
         row.goals_communicated = goals_communicated
         row.terms_accepted = terms_accepted
         row.asset_kit_sent = asset_kit_sent

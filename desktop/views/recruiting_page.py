@@ -511,6 +511,8 @@ class RecruitingPage(QWidget):
             self.onboarding_grid.addWidget(name, 2 * row, 0, 1, 4)
             values = (view.goals_communicated, view.terms_accepted, view.asset_kit_sent)
             boxes = tuple(QCheckBox(label) for label in ONBOARDING_STEPS)
+            boxes[1].setToolTip("Once terms are published, this follows their recorded acceptance of the latest "
+                                "version (Guidelines page ▸ Acceptance).")  # fmt: skip
             for col, (box, value) in enumerate(zip(boxes, values, strict=True)):
                 box.setChecked(value)
                 box.toggled.connect(lambda _v, a=view.affiliate_id: self._onboarding_changed(a))
