@@ -118,6 +118,8 @@ def conversion_summary_lines(
         lines.append(f"Unknown coupons (no affiliate's): {shown}{more}.")
     for why, rows in summary.skipped:
         lines.append(f"Skipped {plural(rows, 'row')}: {why}.")
+    if summary.future_note:
+        lines.append(summary.future_note)
     if summary.ignored_columns:
         lines.append(f"Columns not read: {', '.join(summary.ignored_columns)}.")
     separator = "a dot" if summary.decimal_separator == "." else "a comma"

@@ -394,3 +394,20 @@ def test_blank_rows_are_skipped_and_broken_rows_reported(shop: Database, tmp_pat
     with pytest.raises(BadInput, match="quote.csv, line 2: a quote opened here is never closed"):
         import_conversions(shop, quote)
     assert preview_conversions(shop, quote).problem_count == 1
+
+
+def test_orders_dated_after_today_are_pointed_out(db: Database, tmp_path: Path) -> None:
+    """A mistyped year (2027 for 2026) imports fine and lands in a month nobody looks at: the summary says so."""
+    from datetime import date, timedelta
+
+    from desktop.cli_imports import conversion_summary_lines
+
+    program(db, timezone="UTC")
+    later = date.today() + timedelta(days=400)
+    path = write_csv(tmp_path / "orders.csv", ["order_id", "occurred_at", "amount"],
+                     [["F1", later.isoformat(), "10.00"], ["F2", "2026-10-01", "12.00"]])  # fmt: skip
+    summary = preview_conversions(db, path).summary
+    assert summary.future_note.startswith(f"The latest order is dated {later.isoformat()}, after today")
+    assert summary.future_note in conversion_summary_lines(summary, dry_run=True)
+    past = write_csv(tmp_path / "past.csv", ["order_id", "occurred_at", "amount"], [["P1", "2026-10-01", "1.00"]])
+    assert preview_conversions(db, past).summary.future_note == ""

@@ -113,6 +113,15 @@ class ConversionSummary:
     date_order: str = "ymd"  # how dates that are not ISO 8601 were read (conversion_values.DATE_ORDERS)
     date_reason: str = ""  # when the file's dates showed it: "'13/10/2026' on line 5 shows it"
     dates_unclear: str = ""  # the first date that could be day or month first, when no date shows which
+    today: date | None = None  # the program's today when the file was read
+
+    @property
+    def future_note(self) -> str:
+        """A word when orders are dated after today: a mistyped year lands in a month nobody looks at."""
+        if self.last_day is None or self.today is None or self.last_day <= self.today:
+            return ""
+        return (f"The latest order is dated {self.last_day.isoformat()}, after today ({self.today.isoformat()}): "
+                "check the dates in the file (a mistyped year?).")  # fmt: skip
 
     @property
     def organic(self) -> int:
@@ -268,6 +277,7 @@ class _Run:
             date_order=self.date_order,
             date_reason=self.date_reason,
             dates_unclear=self.dates_unclear,
+            today=self._now().date(),
         )
 
     # --- the pass ---

@@ -196,6 +196,8 @@ class ConversionImportDialog(ImportDialog):
             f"Read as: {_plain(s.preset)} — {_plain(s.preset_reason)}. Amounts: {_plain(s.decimal_reason)}.{dates}<br>"
             f"Attribution: {attribution}."
         )
+        if s.future_note:
+            text += f"<br><b style='color:#9a6700'>{_plain(s.future_note)}</b>"
         if s.unknown_coupons:
             text += " Coupons that belong to no affiliate: " + ", ".join(
                 f"{_plain(code)} ({n})" for code, n in s.unknown_coupons[:8]
