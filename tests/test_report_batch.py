@@ -3,6 +3,7 @@ failure leave nothing behind."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ from desktop.services.report_review import review_data
 from desktop.services.reports import list_report_affiliates
 from desktop.views.report_batch import BatchResult, PdfSink, ReportBatch
 from desktop.views.report_render import review_document
+
+NEXT = date.today().replace(day=28) + timedelta(days=4)
+NOT_STARTED = f"{NEXT:%Y-%m}"  # next month, whatever day the tests run (a fixed month started one day)
 
 WAIT = 120_000
 
@@ -74,14 +78,14 @@ def test_cancel_leaves_nothing_behind(qtbot, db: Database, world: dict[str, int]
 
 def test_a_failing_worker_is_reported_and_cleaned_up(qtbot, db: Database, world: dict[str, int],  # type: ignore[no-untyped-def]
                                                      tmp_path: Path) -> None:  # fmt: skip
-    batch = ReportBatch(db, "review", "2026-12", everyone(db), tmp_path / "reviews")  # December has not started
+    batch = ReportBatch(db, "review", NOT_STARTED, everyone(db), tmp_path / "reviews")
     with qtbot.waitSignal(batch.failed, timeout=WAIT) as blocker:
         batch.start()
     assert isinstance(blocker.args[0], BadInput)
     assert not (tmp_path / "reviews").exists()
     existing = tmp_path / "mine"
     existing.mkdir()
-    batch = ReportBatch(db, "review", "2026-12", everyone(db), existing)
+    batch = ReportBatch(db, "review", NOT_STARTED, everyone(db), existing)
     with qtbot.waitSignal(batch.failed, timeout=WAIT):
         batch.start()
     assert existing.is_dir() and list(existing.iterdir()) == []  # a folder the user had stays
