@@ -53,7 +53,9 @@ class PlanTerms:
     tiers: tuple[Tier, ...] = ()
     products: tuple[ProductRule, ...] = ()
     cap: Decimal | None = None  # most conversion commission per affiliate per period
-    rate_boost: Decimal = Decimal("0")  # added to every percentage rate (a "better rate next period" reward)
+    # Added to every percentage rate (a "better rate next period" reward), except a product rule's 0 %: that
+    # product is excluded on purpose (gift cards), and a reward must not make it earn. A flat amount takes none.
+    rate_boost: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +127,7 @@ def _rate_problem(where: str, value: object) -> str | None:
     return None
 
 
-def _earning_problems(
-    where: str, rate: Decimal | None, amount: Decimal | None, per: str, boost: object
-) -> list[str]:
+def _earning_problems(where: str, rate: Decimal | None, amount: Decimal | None, per: str, boost: object) -> list[str]:
     if (rate is None) == (amount is None):
         return [f"{where} needs either a rate or a flat amount {per}, exactly one of the two."]
     if amount is not None:
@@ -159,9 +159,7 @@ def validate_plan(plan: PlanTerms) -> list[str]:
     boost_problem = _rate_problem("The rate boost", plan.rate_boost)
     if boost_problem:
         problems.append(boost_problem)
-    problems += _earning_problems(
-        "The base commission", plan.sale_rate, plan.sale_amount, "per order", plan.rate_boost
-    )
+    problems += _earning_problems("The base commission", plan.sale_rate, plan.sale_amount, "per order", plan.rate_boost)
     for where, value in (("The lead amount", plan.lead_amount), ("The signup amount", plan.signup_amount)):
         problem = _money_problem(where, value)
         if problem:
@@ -204,6 +202,14 @@ def validate_plan(plan: PlanTerms) -> list[str]:
         where = f"Product {rule.sku_glob}"
         problems += _earning_problems(where, rule.sale_rate, rule.sale_amount, "per unit", plan.rate_boost)
     return problems
+
+
+def takes_rate_boost(plan: PlanTerms) -> bool:
+    """Whether a rate boost can change what the plan pays for a sale: its base or a tier pays a percentage.
+
+    A plan that pays a flat amount per order has no rate to raise, so a "better rate" reward would change nothing.
+    """
+    return plan.sale_rate is not None or any(tier.sale_rate is not None for tier in plan.tiers)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -261,11 +267,22 @@ class _CompiledPlan:
 
 
 def _earning(
-    prefix: str, rule: str, label: str, rate: Decimal | None, amount: Decimal | None, boost: Decimal
+    prefix: str,
+    rule: str,
+    label: str,
+    rate: Decimal | None,
+    amount: Decimal | None,
+    boost: Decimal,
+    *,
+    excluded: bool = False,
 ) -> _Earning:
+    """`excluded`: a product rule at 0 %, which keeps its 0 % whatever the boost (and its trace says so)."""
     rate_text = flat_text = ""
     effective: Decimal | None = None
-    if rate is not None:
+    if rate is not None and excluded:
+        effective = rate
+        rate_text = f"{_pct(rate)} (excluded: the {_pct(boost)} boost does not apply)" if boost else _pct(rate)
+    elif rate is not None:
         effective = rate + boost
         rate_text = f"{_pct(effective)} ({_pct(rate)} + {_pct(boost)} boost)" if boost else _pct(rate)
     flat = round_money(amount) if amount is not None else None
@@ -291,9 +308,9 @@ def _compile(plan: PlanTerms) -> _CompiledPlan:
     for product in plan.products:
         rule = f"product {product.sku_glob}"
         matches = re.compile(translate(product.sku_glob), re.IGNORECASE).match
-        products.append(
-            (matches, _earning(prefix, rule, rule, product.sale_rate, product.sale_amount, boost))
-        )
+        excluded = product.sale_rate is not None and product.sale_rate == 0
+        earning = _earning(prefix, rule, rule, product.sale_rate, product.sale_amount, boost, excluded=excluded)
+        products.append((matches, earning))
     return _CompiledPlan(
         prefix=prefix,
         by_sales=by_sales,
@@ -342,9 +359,7 @@ def _unit_line(earning: _Earning, line: OrderLine, flat: Decimal) -> LineCommiss
     return LineCommission(line.order_id, line.line_no, amount, earning.rule, trace)
 
 
-def _once_per_order(
-    rule: str, head: str, line: OrderLine, flat: Decimal, per: str, paid_on: int
-) -> LineCommission:
+def _once_per_order(rule: str, head: str, line: OrderLine, flat: Decimal, per: str, paid_on: int) -> LineCommission:
     """A flat amount an order earns once, on its lowest line; its other lines say where it went."""
     if line.line_no == paid_on:
         trace = f"{head}flat {flat:,.2f} per {per} = {flat:,.2f}"
@@ -467,9 +482,7 @@ def compute_period(plan: PlanTerms, lines: Iterable[OrderLine]) -> PeriodCommiss
                 order_no.setdefault(line.order_id, len(order_no) + 1)  # product lines count as sales too
             running += line.amount
             rate = earning.rate
-            if (
-                rate is not None
-            ):  # the common case, written out here: this loop runs for every line of a payout
+            if rate is not None:  # the common case, written out here: this loop runs for every line of a payout
                 amount = line.amount
                 value = round_money(rate * amount)
                 trace = f"{earning.head}{earning.rate_text} of {amount:,.2f} = {value:,.2f}"
@@ -478,9 +491,7 @@ def compute_period(plan: PlanTerms, lines: Iterable[OrderLine]) -> PeriodCommiss
                 append(_unit_line(product, line, product.flat or ZERO))
             else:
                 paid_on = flat_on[line.order_id]
-                append(
-                    _once_per_order(earning.rule, earning.head, line, earning.flat or ZERO, "order", paid_on)
-                )
+                append(_once_per_order(earning.rule, earning.head, line, earning.flat or ZERO, "order", paid_on))
         elif kind == "lead":
             paid_on = leads_on[line.order_id]
             append(_once_per_order("lead", f"{prefix}lead · ", line, terms.lead, "lead", paid_on))

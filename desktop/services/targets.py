@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from desktop.db import Database
 from desktop.models import TARGET_METRICS, Affiliate, PayoutSheet, Program, Tag, Target, affiliate_tag
-from desktop.money import ZERO, format_money, format_rate
+from desktop.money import ZERO, MoneyError, format_money, format_rate, parse_money
+from desktop.services.commission_engine import takes_rate_boost
 from desktop.services.errors import RefusedByState
 from desktop.services.metrics import (
     DateRange,
@@ -24,10 +25,14 @@ from desktop.services.metrics import (
     metrics_in,
     month_end,
 )
+from desktop.services.payout_inputs import affiliate_plans, current_plans
 
 COUNT_METRICS = ("sales", "leads", "signups", "clicks")
 MAX_GROWTH = Decimal(10)  # 1,000 %
+TOO_LARGE = Decimal(10) ** 15  # far past any goal or bonus, and still exact to the cent
 UNIT = {"revenue": Decimal("0.01"), "epc": Decimal("0.01"), "conversion_rate": Decimal("0.01")}  # else 1
+PERCENT_GOALS = ("conversion_rate",)  # the goal is a percentage with two decimals
+METRIC_NAMES = {"conversion_rate": "conversion rate", "epc": "EPC"}  # else the metric's own name
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,38 @@ def reward_text(data: TargetInput) -> str:
     if data.reward_text:
         parts.append(data.reward_text)
     return ", ".join(parts) or "no reward"
+
+
+# --- reading numbers ----------------------------------------------------------------------------------------------
+
+
+def parse_goal(text: str, metric: str) -> Decimal:
+    """A goal as typed: an amount or a count ("5000.00", "25"), or for a rate metric a percentage ("3.5%" or "3.5").
+
+    Raises MoneyError with words for the user; a % sign on an amount or a count is refused, never dropped.
+    """
+    raw = text.strip()
+    if raw.endswith("%"):
+        if metric not in PERCENT_GOALS:
+            label = METRIC_NAMES.get(metric, metric)
+            raise MoneyError(f"{text!r}: a {label} goal is not a percentage; write it without the % sign")
+        raw = raw[:-1].strip()
+    try:
+        return parse_money(raw)
+    except InvalidOperation as exc:  # more digits than Decimal keeps: "1e40"
+        raise MoneyError(f"{text!r} is too large") from exc
+
+
+def parse_growth(text: str) -> Decimal:
+    """A growth as typed, "20%" or "20", as the fraction Decimal("0.2"); MoneyError for anything not a number."""
+    raw = text.strip().removesuffix("%").strip()
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise MoneyError(f"{text!r} is not a percentage (write it like 20%)") from exc
+    if not value.is_finite():
+        raise MoneyError(f"{text!r} is not a percentage (write it like 20%)")
+    return value / 100
 
 
 # --- time --------------------------------------------------------------------------------------------------------
@@ -116,6 +153,11 @@ def find_tag(session: Session, name: str) -> Tag | None:
 def target_problems(session: Session, data: TargetInput) -> dict[str, str]:
     """Messages keyed by field (scope, metric, period, goal, bonus, reward_rate, reward_text)."""
     errors: dict[str, str] = {}
+    for field, value in (("goal", data.goal), ("goal", data.growth), ("bonus", data.bonus),
+                         ("reward_rate", data.reward_rate)):  # fmt: skip
+        if value is not None and not (value.is_finite() and abs(value) < TOO_LARGE):
+            # NaN and infinity cannot even be compared, and a value past 28 digits cannot be rounded
+            errors[field] = f"{value} is not a number" if not value.is_finite() else f"{value} is too large"
     if data.scope == "all":
         pass
     elif data.scope.startswith("tag:"):
@@ -135,17 +177,53 @@ def target_problems(session: Session, data: TargetInput) -> dict[str, str]:
         errors["period"] = "A month, written like 2026-10"
     if (data.goal is None) == (data.growth is None):
         errors["goal"] = "Give either a goal or a growth over the previous period, one of the two"
+    elif "goal" in errors:
+        pass
     elif data.goal is not None:
         errors.update(_goal_problem(data.metric, data.goal))
     elif data.growth is not None and not ZERO <= data.growth <= MAX_GROWTH:
         errors["goal"] = "Growth is between 0 % and 1,000 %"
-    if data.bonus is not None and (data.bonus < 0 or data.bonus != data.bonus.quantize(Decimal("0.01"))):
+    if "bonus" in errors or data.bonus is None:
+        pass
+    elif data.bonus < 0 or data.bonus != data.bonus.quantize(Decimal("0.01")):
         errors["bonus"] = "An amount of 0 or more, with at most two decimals"
-    if data.reward_rate is not None and not ZERO < data.reward_rate <= 1:
+    if "reward_rate" in errors or data.reward_rate is None:
+        pass
+    elif not ZERO < data.reward_rate <= 1:
         errors["reward_rate"] = "A better rate between 0 % and 100 %"
+    elif "scope" not in errors:
+        problem = _flat_plan_problem(session, data.scope, data.reward_rate)
+        if problem:
+            errors["reward_rate"] = problem
     if data.reward_text is not None and len(data.reward_text) > 500:
         errors["reward_text"] = "At most 500 characters"
     return errors
+
+
+def _flat_plan_problem(session: Session, scope: str, rate: Decimal) -> str | None:
+    """A better rate adds to percentage rates: refused for anyone whose plan pays a flat amount per order."""
+    if scope == "all" or scope.startswith("tag:"):
+        tag = None if scope == "all" else find_tag(session, scope[4:])
+        ids = member_ids(session, None, tag.name if tag else None)
+    else:
+        affiliate = find_affiliate(session, scope)
+        ids = [affiliate.id] if affiliate else []
+    plans, default = affiliate_plans(session)
+    plan_of = {affiliate_id: plan_id for affiliate_id in ids if (plan_id := plans.get(affiliate_id) or default)}
+    used = current_plans(session, set(plan_of.values()))
+    flat = [affiliate_id for affiliate_id, plan_id in plan_of.items() if not takes_rate_boost(used[plan_id].terms)]
+    if not flat:
+        return None
+    names = sorted({used[plan_of[affiliate_id]].label.rsplit(" v", 1)[0] for affiliate_id in flat})
+    plan_words = f"the plan {names[0]!r} pays" if len(names) == 1 else f"the plans {', '.join(map(repr, names))} pay"
+    reward = f"+{format_rate(rate)}"
+    if len(ids) == 1:
+        return (f"A better rate ({reward}) changes nothing here: {plan_words} a flat amount per order, not a "
+                "percentage. Give a bonus instead.")  # fmt: skip
+    codes = sorted(session.scalars(select(Affiliate.code).where(Affiliate.id.in_(flat))))
+    who = ", ".join(codes[:5]) + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
+    return (f"A better rate ({reward}) would change nothing for {who}: {plan_words} a flat amount per order, not "
+            "a percentage. Give a bonus instead, or a tag without them.")  # fmt: skip
 
 
 def _goal_problem(metric: str, goal: Decimal) -> dict[str, str]:
@@ -160,11 +238,18 @@ def _goal_problem(metric: str, goal: Decimal) -> dict[str, str]:
     return {}
 
 
-def affiliate_choices(db: Database) -> list[tuple[str, str]]:
-    """(code, name) of the affiliates a target can be for: active and paused ones, by name."""
-    query = select(Affiliate.code, Affiliate.name).where(Affiliate.status.in_(("active", "paused")))
+def affiliate_choices(db: Database, keep: str | None = None) -> list[tuple[str, str]]:
+    """(code, label) of the affiliates a target can be for: active and paused ones, by name.
+
+    `keep` is the code of the affiliate a target being edited is for: listed whatever their status, with the status
+    in the label ("Mateo Patel (MATEOPAT) (terminated)"), so that editing never moves a target to someone else.
+    """
+    query = select(Affiliate.code, Affiliate.name, Affiliate.status)
+    query = query.where(Affiliate.status.in_(("active", "paused")) | (Affiliate.code == (keep or "")))
     with db.read() as session:
-        return sorted(((code, name) for code, name in session.execute(query)), key=lambda row: row[1].casefold())
+        rows = sorted(session.execute(query), key=lambda row: row[1].casefold())
+    return [(code, f"{name} ({code})" + ("" if status in ("active", "paused") else f" ({status})"))
+            for code, name, status in rows]  # fmt: skip
 
 
 def validate_target(db: Database, data: TargetInput) -> dict[str, str]:
@@ -177,11 +262,15 @@ def validate_target(db: Database, data: TargetInput) -> dict[str, str]:
 
 def members(session: Session, target: Target) -> list[int]:
     """The affiliates a target counts for: the one named, or the active affiliates of the tag or program."""
-    if target.affiliate_id is not None:
-        return [target.affiliate_id]
+    return member_ids(session, target.affiliate_id, target.tag)
+
+
+def member_ids(session: Session, affiliate_id: int | None, tag_name: str | None) -> list[int]:
+    if affiliate_id is not None:
+        return [affiliate_id]
     query = select(Affiliate.id).where(Affiliate.status == "active").order_by(Affiliate.id)
-    if target.tag:
-        tag = find_tag(session, target.tag)
+    if tag_name:
+        tag = find_tag(session, tag_name)
         if tag is None:
             return []
         query = query.join(affiliate_tag, affiliate_tag.c.affiliate_id == Affiliate.id).where(

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from desktop.db import Database
-from desktop.models import Adjustment, RateReward, Target, TargetResult
+from desktop.models import Adjustment, PayoutSheet, RateReward, Target, TargetResult
 from desktop.money import ZERO, format_rate
 from desktop.services.affiliates import current_user
 from desktop.services.errors import RefusedByState, ValidationFailed
@@ -42,6 +42,7 @@ class Settlement:
     met: int
     bonuses: Decimal  # written as target_bonus adjustments on the period's sheet
     rate_rewards: int  # better rates written for the next period
+    drafts: tuple[str, ...] = ()  # draft sheets built before, which need "Build again" to show its money rewards
 
 
 def _mark(target_id: int) -> str:
@@ -151,7 +152,26 @@ def settle_in(db: Database, session: Session, target: Target, today: date) -> Se
         met += result.met
         bonuses += _bonus(session, target, result, now)
         rate_rewards += _better_rate(session, target, result)
-    return Settlement(target.id, target.period, len(ids), met, bonuses, rate_rewards)
+    return Settlement(target.id, target.period, len(ids), met, bonuses, rate_rewards, _drafts(session, target))
+
+
+def _drafts(session: Session, target: Target) -> tuple[str, ...]:
+    """The draft sheets a settlement of `target` has made out of date: its month's (where the bonus goes, or the next
+    sheet's when that month has none), the next month's (the better rate) and any later one (their carried balances).
+    A target without a bonus or a better rate changes no sheet."""
+    if not (target.bonus or target.reward_rate):
+        return ()
+    query = select(PayoutSheet.period).where(PayoutSheet.period >= target.period, PayoutSheet.state == "draft")
+    return tuple(session.scalars(query.order_by(PayoutSheet.period)))
+
+
+def sheets_to_build_again(db: Database, target_id: int, today: date | None = None) -> tuple[str, ...]:
+    """After a target was saved: the draft sheets to build again, when its month is over (so it was settled)."""
+    with db.read() as session:
+        target = session.get(Target, target_id)
+        if target is None or not has_ended(target.period, today or program_today(session)):
+            return ()
+        return _drafts(session, target)
 
 
 def _bonus(session: Session, target: Target, result: TargetResult, now: datetime) -> Decimal:

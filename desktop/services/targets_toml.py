@@ -18,10 +18,13 @@ from desktop.services.metrics import PERCENT_METRICS
 from desktop.services.plan_toml import toml_place, toml_text
 from desktop.services.targets import (
     COUNT_METRICS,
+    PERCENT_GOALS,
     TargetInput,
     closed_from,
     input_of,
     normalized,
+    parse_goal,
+    parse_growth,
     target_problems,
 )
 
@@ -58,8 +61,8 @@ def _goal(raw: Any) -> Decimal:
         raise ValueError('must be a number like "5000.00", "25" or "3.5%"')
     try:
         return parse_money(str(raw).strip().removesuffix("%").strip())
-    except ValueError as exc:
-        raise ValueError(f"{raw!r} is not a number with at most two decimals") from exc
+    except InvalidOperation as exc:  # more digits than Decimal keeps
+        raise ValueError(f"{raw!r} is too large") from exc
 
 
 def _amount(raw: Any) -> Decimal:
@@ -67,16 +70,16 @@ def _amount(raw: Any) -> Decimal:
         raise ValueError(f'write amounts as text, like "{raw:.2f}", so no cent is lost')
     if isinstance(raw, bool) or not isinstance(raw, (int, str)):
         raise ValueError('must be an amount like "100.00"')
-    return parse_money(str(raw))
+    try:
+        return parse_money(str(raw))
+    except InvalidOperation as exc:  # more digits than Decimal keeps
+        raise ValueError(f"{raw!r} is too large") from exc
 
 
 def _growth(raw: Any) -> Decimal:
     if not isinstance(raw, str) or not raw.strip().endswith("%"):
         raise ValueError('must be a percentage with its sign, like "20%"')
-    try:
-        return Decimal(raw.strip()[:-1].strip()) / 100
-    except InvalidOperation as exc:
-        raise ValueError(f"{raw!r} is not a percentage") from exc
+    return parse_growth(raw)  # a MoneyError (a ValueError) for "nan%" or "lots%"
 
 
 def _rate(raw: Any) -> Decimal:
@@ -120,6 +123,13 @@ def read_target_tables(file_name: str, text: str, raw: Any) -> tuple[list[Target
             if key not in table:
                 problems.append(f"{_where(file_name, text, index, None)}: a target needs {key}")
                 reported.add(key)
+        metric = str(values.get("metric", "")).strip().lower()
+        if "goal" in values and isinstance(table["goal"], str) and metric not in PERCENT_GOALS:
+            try:  # the metric decides whether a % sign belongs: "5000%" is not a revenue of 5,000.00
+                parse_goal(table["goal"], metric)
+            except ValueError as exc:
+                problems.append(f"{_where(file_name, text, index, 'goal')}: {exc}")
+                reported.add("goal")
         targets = tuple(
             normalized(
                 TargetInput(

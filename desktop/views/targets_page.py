@@ -33,13 +33,22 @@ from desktop.money import MoneyError, format_rate, parse_money, parse_rate
 from desktop.services.affiliates import list_tags
 from desktop.services.errors import ServiceError, ValidationFailed
 from desktop.services.metrics import METRIC_LABELS, DateRange, add_months, format_value, period_of
-from desktop.services.targets import TargetInput, affiliate_choices, program_today_of, validate_target
+from desktop.services.targets import (
+    TargetInput,
+    affiliate_choices,
+    parse_goal,
+    parse_growth,
+    program_today_of,
+    validate_target,
+)
 from desktop.services.targets_progress import TargetView, get_target, list_targets
 from desktop.services.targets_settle import (
+    Settlement,
     create_target,
     delete_target,
     settle_due_targets,
     settle_target,
+    sheets_to_build_again,
     targets_to_settle,
     update_target,
 )
@@ -52,14 +61,24 @@ MEMBER_HEADERS = ("Affiliate", "Goal", "Actual", "% of goal", "Met")
 KINDS = (("One affiliate", "affiliate"), ("Affiliates with a tag", "tag"), ("All active affiliates", "all"))
 
 
-BAR_COLOURS = {"met": "#8cc5b3", "missed": "#f2b8b5", "running": "#bcd3ec"}
+BAR_COLOURS = {"met": "#8cc5b3", "partly": "#f3d79b", "missed": "#f2b8b5", "running": "#bcd3ec"}
+WIDEST = {1: 180, 3: 140, 4: 220, 5: 160}  # For, Goal, Progress, State: sized to their contents, at most this
+
+
+def bar_state(view: TargetView) -> str:
+    """A bar's colour: green only when everyone met it; a group where some met is "partly", never green."""
+    if view.state in ("running", "upcoming"):
+        return "running"
+    if view.members and view.met == len(view.members):
+        return "met"
+    return "partly" if view.met else "missed"
 
 
 def progress_bar(view: TargetView) -> QProgressBar:
     """One affiliate: percent of the goal; a group: how many of its affiliates met it."""
     bar = QProgressBar()
     bar.setRange(0, 100)
-    state = "running" if view.state in ("running", "upcoming") else "met" if view.met else "missed"
+    state = bar_state(view)
     bar.setStyleSheet(
         "QProgressBar { border: none; background: #f0f3f2; color: #1f2d2a; text-align: center; margin: 3px; }"
         f"QProgressBar::chunk {{ background: {BAR_COLOURS[state]}; }}"
@@ -75,6 +94,33 @@ def progress_bar(view: TargetView) -> QProgressBar:
         bar.setFormat(f"{view.met} of {total} met" if total else "nobody in the group")
     bar.setToolTip(bar.format())
     return bar
+
+
+def sheets_words(drafts: tuple[str, ...] | list[str]) -> str:
+    """What to do about draft sheets built before a settlement, in words ("" when there is none)."""
+    periods = sorted(set(drafts))
+    if not periods:
+        return ""
+    if len(periods) == 1:
+        return (f"The draft payout sheet of {periods[0]} was built before: open Payouts and click "
+                "“Build again” for it to include these rewards.")  # fmt: skip
+    listed = ", ".join(periods[:-1]) + f" and {periods[-1]}"
+    return (f"The draft payout sheets of {listed} were built before: open Payouts and click “Build again” on "
+            "each for them to include these rewards.")  # fmt: skip
+
+
+def settled_words(settlements: list[Settlement]) -> str:
+    if not settlements:
+        return "Nothing was left to settle."
+    months = sorted({s.period for s in settlements})
+    met = sum(s.met for s in settlements)
+    total = sum(s.members for s in settlements)
+    head = (
+        f"Settled {len(settlements)} target{'s' if len(settlements) != 1 else ''} of {', '.join(months)}: "
+        f"{met} of {total} met."
+    )
+    drafts = sheets_words([period for s in settlements for period in s.drafts])
+    return f"{head} {drafts}" if drafts else head
 
 
 def state_text(view: TargetView) -> str:
@@ -124,17 +170,19 @@ class TargetsPage(QWidget):
         self.members = QTableWidget(0, len(MEMBER_HEADERS))
         for table, headers in ((self.table, HEADERS), (self.members, MEMBER_HEADERS)):
             table.setHorizontalHeaderLabels(headers)
+            table.setTextElideMode(Qt.TextElideMode.ElideRight)
             table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             table.verticalHeader().setVisible(False)
             table.verticalHeader().setDefaultSectionSize(28)
             splitter.addWidget(table)
-        header = self.table.horizontalHeader()
-        for column in (0, 2, 3, 5):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        # Every column can be dragged wider; Rewards takes what is left. Widths fit the rows shown until the user
+        # drags one: from then on a refresh never undoes what they chose.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.user_sized = self.fitting = False
+        self.table.horizontalHeader().sectionResized.connect(self._column_resized)
         self.members.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         splitter.setSizes([400, 200])
         layout.addWidget(splitter, 1)
@@ -170,9 +218,13 @@ class TargetsPage(QWidget):
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, view.id)
+                item.setToolTip(value)  # the whole text of a clipped cell
                 self.table.setItem(row, column, item)
-            self.table.setCellWidget(row, 4, progress_bar(view))
-        self.table.setColumnWidth(4, 260)
+            bar = progress_bar(view)
+            self.table.setCellWidget(row, 4, bar)
+            self.table.item(row, 4).setToolTip(bar.format())
+        if views and not self.user_sized:
+            self._fit_columns()
         ended = targets_to_settle(self.db, today)
         self.settle_all_button.setText(f"Settle ended targets ({ended})")
         self.settle_all_button.setEnabled(ended > 0)
@@ -181,6 +233,20 @@ class TargetsPage(QWidget):
         if rows:
             self.table.selectRow(rows[0])
         self._show_members()
+
+    def _fit_columns(self) -> None:
+        self.fitting = True
+        try:
+            self.table.resizeColumnsToContents()
+            for column, widest in WIDEST.items():
+                self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
+            self.table.setColumnWidth(4, WIDEST[4])
+        finally:
+            self.fitting = False
+
+    def _column_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self.fitting and column != len(HEADERS) - 1:  # the last one stretches on its own
+            self.user_sized = True
 
     def selected(self) -> TargetView | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
@@ -200,6 +266,7 @@ class TargetsPage(QWidget):
                       if view and view.state in ("running", "upcoming") else "no")  # fmt: skip
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
+                item.setToolTip(value)
                 if column:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.members.setItem(row, column, item)
@@ -209,14 +276,23 @@ class TargetsPage(QWidget):
     def new_target(self) -> None:
         dialog = TargetDialog(self.db, None, self)
         if dialog.exec():
-            self._after("Target saved.")
+            self._saved(dialog)
 
     def edit_selected(self) -> None:
         view = self.selected()
         if view is not None and not view.frozen:
             dialog = TargetDialog(self.db, view.id, self)
             if dialog.exec():
-                self._after("Target saved.")
+                self._saved(dialog)
+
+    def _saved(self, dialog: TargetDialog) -> None:
+        """A target of a month that is over was settled as it was saved: say which draft sheets it made stale."""
+        drafts = sheets_to_build_again(self.db, dialog.target_id) if dialog.target_id is not None else ()
+        if drafts:
+            self._after("Target saved and settled.")
+            QMessageBox.information(self, "Targets", f"Target saved and settled. {sheets_words(drafts)}")
+        else:
+            self._after("Target saved.")
 
     def delete_selected(self) -> None:
         view = self.selected()
@@ -230,10 +306,21 @@ class TargetsPage(QWidget):
     def settle_selected(self) -> None:
         view = self.selected()
         if view is not None:
-            self._run(lambda: settle_target(self.db, view.id), f"Settled the target for {view.data.period}.")
+            self._settle(lambda: [settle_target(self.db, view.id)])
 
     def settle_ended(self) -> None:
-        self._run(lambda: settle_due_targets(self.db), "Ended targets settled: bonuses are on their months' sheets.")
+        self._settle(lambda: settle_due_targets(self.db))
+
+    def _settle(self, action: Callable[[], list[Settlement]]) -> None:
+        try:
+            settlements = action()
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Targets", str(exc))
+            return
+        message = settled_words(settlements)
+        self._after(message)
+        if any(s.drafts for s in settlements):  # easy to miss in the status line, and the sheet would be wrong
+            QMessageBox.information(self, "Targets", message)
 
     def _run(self, action: object, message: str) -> None:
         try:
@@ -260,10 +347,11 @@ class TargetDialog(QDialog):
         for label, key in KINDS:
             self.kind.addItem(label, key)
         self.affiliate = QComboBox()
-        for code, name in affiliate_choices(db):
-            self.affiliate.addItem(f"{name} ({code})", code)
+        for code, label in affiliate_choices(db):
+            self.affiliate.addItem(label, code)
         self.tag = QComboBox()
-        self.tag.addItems(list_tags(db))
+        for name in list_tags(db):
+            self.tag.addItem(name, name)
         self.metric_choice = QComboBox()
         for metric in TARGET_METRICS:
             self.metric_choice.addItem(METRIC_LABELS[metric], metric)
@@ -327,9 +415,9 @@ class TargetDialog(QDialog):
             kind = "all" if data.scope == "all" else "tag" if data.scope.startswith("tag:") else "affiliate"
             self.kind.setCurrentIndex(self.kind.findData(kind))
             if kind == "tag":
-                self.tag.setCurrentText(data.scope[4:])
+                self._choose_tag(data.scope[4:])
             elif kind == "affiliate":
-                self.affiliate.setCurrentIndex(max(0, self.affiliate.findData(data.scope)))
+                self._choose_affiliate(data.scope)
             self.metric_choice.setCurrentIndex(self.metric_choice.findData(data.metric))
             self.month.setDate(QDate(int(data.period[:4]), int(data.period[5:]), 1))
             self.grow.setChecked(data.growth is not None)
@@ -341,6 +429,24 @@ class TargetDialog(QDialog):
         self._kind_changed()
         self._goal_kind_changed()
 
+    def _choose_affiliate(self, code: str) -> None:
+        """Show the target's own affiliate, never another: a terminated one is added to the list, marked so."""
+        if self.affiliate.findData(code) < 0:
+            self.affiliate.clear()
+            for choice, label in affiliate_choices(self.db, keep=code):
+                self.affiliate.addItem(label, choice)
+            if self.affiliate.findData(code) < 0:
+                self.affiliate.addItem(f"{code} (no longer exists)", code)
+        self.affiliate.setCurrentIndex(self.affiliate.findData(code))
+
+    def _choose_tag(self, name: str) -> None:
+        """Show the target's own tag; one that no longer exists is listed, marked so (saving then says why not)."""
+        index = next((i for i in range(self.tag.count()) if self.tag.itemData(i).casefold() == name.casefold()), -1)
+        if index < 0:
+            self.tag.addItem(f"{name} (no longer exists)", name)
+            index = self.tag.count() - 1
+        self.tag.setCurrentIndex(index)
+
     def data(self) -> tuple[TargetInput, dict[str, str]]:
         """The form's target, and the problems of values that are not even numbers."""
         errors: dict[str, str] = {}
@@ -351,19 +457,23 @@ class TargetDialog(QDialog):
                 return None
             try:
                 return parse(text)
-            except (MoneyError, InvalidOperation):
-                errors[key] = f"{text!r} is not a number" if key == "goal" else f"{text!r} is not an amount or rate"
-                return None
+            except MoneyError as exc:  # its own words: "'0.005' has more than two decimals"
+                errors[key] = str(exc)
+            except InvalidOperation:  # more digits than Decimal keeps
+                errors[key] = f"{text!r} is too large"
+            return None
 
         kind = self.kind.currentData()
-        scope = {"all": "all", "tag": f"tag:{self.tag.currentText()}"}.get(kind) or self.affiliate.currentData() or ""
+        tag = self.tag.currentData() or ""
+        scope = {"all": "all", "tag": f"tag:{tag}"}.get(kind) or self.affiliate.currentData() or ""
         month = self.month.date()
+        metric = self.metric_choice.currentData()
         data = TargetInput(
             scope=scope,
-            metric=self.metric_choice.currentData(),
+            metric=metric,
             period=f"{month.year():04d}-{month.month():02d}",
-            goal=read("goal", self.goal, lambda text: parse_money(text.removesuffix("%").strip())),
-            growth=read("goal", self.growth, lambda text: Decimal(text.removesuffix("%").strip()) / 100),
+            goal=read("goal", self.goal, lambda text: parse_goal(text, metric)),
+            growth=read("goal", self.growth, parse_growth),
             bonus=read("bonus", self.bonus, parse_money),
             reward_rate=read("reward_rate", self.rate, parse_rate),
             reward_text=self.reward.text().strip() or None,
