@@ -37,6 +37,9 @@ def from_cents(cents: int) -> Decimal:
     return (Decimal(int(cents)) / HUNDRED).quantize(CENT)
 
 
+MONEY_LIMIT = Decimal(10) ** 15  # a thousand million million: far below a BIGINT of cents, far above any payout
+
+
 def parse_money(text: str | int | Decimal) -> Decimal:
     """Read an amount written with a dot as decimal separator: "1234.5" -> Decimal("1234.50"). Commas may group
     thousands ("2,400.00"); any other comma is refused, never dropped: "12,5" is not 125.00."""
@@ -59,6 +62,8 @@ def parse_money(text: str | int | Decimal) -> Decimal:
             raise MoneyError(f"{text!r} is not an amount (write it like 1234.50)") from exc
     if not value.is_finite():
         raise MoneyError(f"{text!r} is not an amount")
+    if abs(value) >= MONEY_LIMIT:  # "1e40": past what a cents column holds (and quantize would raise)
+        raise MoneyError(f"{text!r} is too large an amount")
     if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
         raise MoneyError(f"{text!r} has more than two decimals")
     return value.quantize(CENT)

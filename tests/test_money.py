@@ -44,7 +44,7 @@ def test_to_cents_refuses_to_round_silently() -> None:
 def test_parse_money() -> None:
     assert parse_money("1234.5") == Decimal("1234.50")
     assert parse_money("-3") == Decimal("-3.00")
-    for bad in ("", "abc", "1.234", "NaN", "Infinity"):
+    for bad in ("", "abc", "1.234", "NaN", "Infinity", "1e40", "-1e15", Decimal("1e30")):
         with pytest.raises(MoneyError):
             parse_money(bad)
 
