@@ -59,6 +59,10 @@ def _check_output(args: argparse.Namespace) -> Path:
             raise BadInput(f"{output}: the folder {output.parent} does not exist")
     elif output.exists() and not output.is_dir():
         raise BadInput(f"{output} is a file; --all writes one PDF per affiliate into a folder (or add --combined)")
+    elif not output.exists() and output.suffix[1:].isalpha() and len(output.suffix) <= 5:
+        # "all.pdf" would become a folder of that name: a file name is almost surely meant as one combined PDF.
+        raise BadInput(f"{output}: --all writes one PDF per affiliate into a folder; give a folder name without "
+                       f"{output.suffix}, or add --combined for one PDF with every review")  # fmt: skip
     return output
 
 

@@ -48,6 +48,9 @@ def test_all_active_affiliates_into_a_folder_or_one_file(world: dict[str, int], 
     assert run(db_path, "review", "--period", "2026-10", "--all", "-o", str(folder)) == 0
     assert sorted(p.name for p in folder.iterdir()) == ["review-2026-10-JANE.pdf", "review-2026-10-TOM.pdf"]
     assert "2 reviews for October 2026 written to 2 files in" in capsys.readouterr().out
+    dotted = tmp_path / "reviews.2026-10"  # a folder name with a dot is no file extension
+    assert run(db_path, "review", "--period", "2026-10", "--all", "-o", str(dotted)) == 0
+    assert len(list(dotted.iterdir())) == 2
     combined = tmp_path / "all.pdf"
     assert run(db_path, "review", "--period", "2026-10", "--all", "--combined", "-o", str(combined),
                "--paper", "letter") == 0  # fmt: skip
@@ -66,7 +69,9 @@ def test_all_active_affiliates_into_a_folder_or_one_file(world: dict[str, int], 
         (["--period", "2026-10", "--affiliate", "JANE", "-o", "{tmp}/none/x.pdf"], "does not exist"),
         (["--period", "2026-10", "--affiliate", "JANE", "--combined", "-o", "{tmp}/x.pdf"], "--combined goes with"),
         (["--period", "2026-10", "--all", "-o", "{tmp}/file.pdf"], "is a file"),
-        (["--period", "2026-12", "--all", "-o", "{tmp}/out"], "has not started"),
+        (["--period", "2026-10", "--all", "-o", "{tmp}/all.pdf"], "give a folder name without .pdf, or add --combined"),
+        (["--period", "2026-10", "--all", "-o", "{tmp}/reviews.zip"], "give a folder name without .zip"),
+        (["--period", "2099-12", "--all", "-o", "{tmp}/out"], "has not started"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(world: dict[str, int], db_path: Path, tmp_path: Path, argv: list[str],

@@ -120,7 +120,7 @@ def test_the_program_report(db: Database, world: dict[str, int], tmp_path: Path)
     text = pdf_text(path)
     for expected in ("Program report", "Acme Outdoor", "October 2026", "Sales revenue", "1,900.00 of 1,500.00",
                      "Goal met", "Top performers", "Jane Griffin", "Tom Baker", "Missed: 1 of 2 met",
-                     "Met: 1 of 1 met", "Payable (USD)", "275.00", "Charts"):  # fmt: skip
+                     "Met: 1 of 1 met", "of which to pay (USD)", "275.00", "Charts"):  # fmt: skip
         assert expected in text, expected
     assert_no_blank_page(path, tmp_path / "pages")
 
@@ -198,3 +198,42 @@ def test_reports_say_that_commission_is_before_the_cap_and_what_the_cap_took(
     program = program_html(program_report_data(db, "2026-10", today=TODAY)).html
     assert "before the plans' monthly caps" in program
     assert "The payout sheet below takes 80.00 off it over the caps and pays 110.00 in commission." in program
+
+
+def test_the_program_reports_payouts_add_up_and_say_what_the_sheet_has_done(
+    db: Database, world: dict[str, int]
+) -> None:
+    """Carried in + commission + bonuses + adjustments = to pay + carried on, every term on its own row; a draft
+    sheet has paid nobody; the header does not set today's active affiliates against the month's sellers."""
+    from dataclasses import replace
+    from datetime import date
+    from decimal import Decimal
+
+    from desktop.services.payouts import approve_sheet, build_payout_sheet, mark_paid
+    from desktop.services.program_settings import get_program, save_program
+    from desktop.views.report_program_html import program_html
+
+    save_program(db, replace(get_program(db), payout_threshold=Decimal("50.00")))
+    build_payout_sheet(db, "2026-10", as_of=TODAY)  # Tom's 10.00 is below the threshold now: carried on
+    approve_sheet(db, "2026-10")
+    december = date(2026, 12, 3)
+    build_payout_sheet(db, "2026-11", as_of=december)
+    data = program_report_data(db, "2026-11", today=december)
+    p = data.payouts
+    assert p is not None and p.state == "draft"
+    assert (p.carried_in, p.commission, p.payable, p.carried_out) == (Decimal("10.00"), Decimal("24.00"), 0, 34)
+    assert p.balance == p.carried_in + p.commission + p.bonuses + p.adjustments == p.payable + p.carried_out
+    html = program_html(data).html
+    assert "Carried in from October 2026 (USD)" in html and ">10.00<" in html
+    assert "= Balance (USD)" in html and "<b>34.00</b>" in html
+    assert "2: 0 to pay, 2 carried on, 0 held" in html and "paid," not in html
+    assert "Draft: may still change, nothing paid yet" in html
+
+    approve_sheet(db, "2026-11")
+    mark_paid(db, "2026-11", "PP-1105", december)
+    html = program_html(program_report_data(db, "2026-11", today=december)).html
+    assert "2: 0 paid, 2 carried on, 0 held" in html and "Paid 2026-12-03 · PP-1105" in html
+
+    october = program_html(program_report_data(db, "2026-10", today=TODAY)).html
+    assert "Active affiliates today" in october and "With sales in the month" in october
+    assert "3 (1 not active today)" in october  # Ada sold in October and is paused now

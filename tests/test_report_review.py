@@ -4,6 +4,7 @@ feedback, rewards, next month's targets and the six-month trend chart."""
 from __future__ import annotations
 
 import struct
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -132,3 +133,40 @@ def test_plain_reason_drops_the_settlement_mark() -> None:
     marked = "Target met: Sales 8 in 2026-10 (actual 9) [target 12]"
     assert plain_reason(marked) == "Target met: Sales 8 in 2026-10 (actual 9)"
     assert plain_reason("Thanks [target practice]") == "Thanks [target practice]"
+
+
+def test_a_running_month_is_compared_with_the_same_days_of_the_month_before(
+    db: Database, world: dict[str, int]
+) -> None:
+    """3 November: Jane's 200.00 of 1–3 November against her 150.00 of 1–3 October, not all of October's 900.00."""
+    from desktop.views.report_html import review_html
+
+    review = review_data(db, world["JANE"], "2026-11", today=TODAY)
+    assert (review.current_label, review.compared_label) == ("1–3 Nov 2026", "1–3 Oct 2026")
+    rows = {k.metric: (k.value_text, k.previous_text, k.change, k.good) for k in review.kpis}
+    assert rows["revenue"] == ("200.00", "150.00", "+33.3 %", True)
+    assert rows["clicks"] == ("0", "100", "−100.0 %", False)  # October's clicks were all on the 1st
+    html = review_html(review).html
+    assert "1–3 Nov 2026</th>" in html and "1–3 Oct 2026</th>" in html
+    assert "the changes compare them with the same days of October 2026, 1–3 Oct 2026" in html
+    assert "against 1–3 Oct 2026" in html
+    finished = review_data(db, world["JANE"], "2026-10", today=TODAY)
+    assert (finished.current_label, finished.compared_label) == ("October 2026", "September 2026")
+
+
+def test_no_rank_without_revenue_and_ties_share_a_rank(db: Database, world: dict[str, int]) -> None:
+    from test_report_helpers import add_order
+
+    from desktop.views.report_html import review_html
+
+    tom = review_data(db, world["TOM"], "2026-11", today=TODAY)  # Tom has sold nothing in November
+    assert tom.rank is None
+    assert tom.rank_text == "Not ranked: no revenue in 1–3 Nov 2026 so far (1 of 2 active affiliates had some)."
+    before = review_data(db, world["JANE"], "2020-01", today=TODAY)  # years before Jane joined
+    assert before.rank is None and before.rank_text.startswith("Not ranked: no revenue in January 2020 (0 of 2")
+    html = review_html(before).html
+    assert "rank <b>" not in html and "joined on 01 Mar 2025, after January 2020" in html
+    add_order(db, world["TOM"], "T-202", date(2026, 10, 6), "800.00")  # Tom 900.00, as much as Jane
+    jane, tom = (review_data(db, world[c], "2026-10", today=TODAY) for c in ("JANE", "TOM"))
+    assert (jane.rank, tom.rank) == (1, 1)
+    assert jane.rank_text == "1 of 2 active affiliates by revenue, tied with 1 other (top 50 %)"

@@ -3,6 +3,9 @@ the XLSX export with its formula-safe text cells, written all or nothing."""
 
 from __future__ import annotations
 
+import csv
+import shutil
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -76,13 +79,18 @@ def test_the_workbook_holds_every_order_as_text_safe_cells(db: Database, world: 
     assert book.sheetnames == ["Statement", "Orders", "Adjustments", "Payouts"]
     summary = {row[0]: row[1] for row in book["Statement"].iter_rows(values_only=True) if row and row[0]}
     assert summary["Affiliate"] == "Jane Griffin (JANE)"
-    assert (summary["Clicks"], summary["Sales (approved orders)"], summary["Revenue"]) == (150, 4, 1200)
+    assert (summary["Clicks"], summary["Sales (approved orders)"], summary["Revenue (net of the approved sales)"]) == (
+        150,
+        4,
+        1200,
+    )
     assert summary["Commission on the orders"] == 120 and summary["Paid out"] == 30
 
     orders = book["Orders"]
     header = [c.value for c in orders[1]]
     assert header[:4] == ["order_id", "date", "type", "status"] and orders.freeze_panes == "A2"
-    rows = {row[0].value: row for row in orders.iter_rows(min_row=2) if row[0].value not in (None, "Total")}
+    rows = {row[0].value: row for row in orders.iter_rows(min_row=2)
+            if row[0].value not in (None, "Total") and not str(row[0].value).startswith("of which")}  # fmt: skip
     assert set(rows) == {"S-100", "J-101", "J-102", FORMULA_ORDER, "J-104"}
     formula_cell = rows[FORMULA_ORDER][0]
     assert formula_cell.data_type == "s" and formula_cell.value == FORMULA_ORDER  # text, never run as a formula
@@ -95,10 +103,11 @@ def test_the_workbook_holds_every_order_as_text_safe_cells(db: Database, world: 
     reasons = [row[3] for row in book["Adjustments"].iter_rows(min_row=2) if row[0].value not in (None, "Total")]
     reason = next(cell for cell in reasons if cell.value == FORMULA_REASON)
     assert reason.data_type == "s"
-    for sheet in book.worksheets:  # the only formulas are our totals
+    for sheet in book.worksheets:  # the only formulas are our totals and the parts of the orders' net total
         for row in sheet.iter_rows():
             for cell in row:
-                assert cell.data_type != "f" or row[0].value == "Total", f"{sheet.title}!{cell.coordinate}"
+                ours = row[0].value == "Total" or str(row[0].value).startswith("of which")
+                assert cell.data_type != "f" or ours, f"{sheet.title}!{cell.coordinate}"
     payouts = [tuple(c.value for c in row[:2]) + (row[-1].value,) for row in book["Payouts"].iter_rows(min_row=2)]
     assert ("2026-09", "paid", "Paid 2026-10-07 · PP-0915") in payouts
 
@@ -110,3 +119,33 @@ def test_a_failed_export_leaves_the_old_file_alone(db: Database, world: dict[str
         export_statement_xlsx(db, 999, "2026-10", path)
     assert path.read_bytes() == b"the old statement"
     assert [p.name for p in tmp_path.iterdir() if "jane" in p.name] == ["jane.xlsx"]  # no temporary file left
+
+
+def test_the_orders_net_total_splits_into_the_revenue_and_what_earns_nothing(
+    db: Database, world: dict[str, int], tmp_path: Path
+) -> None:
+    """October: 980.00 of orders, of which 900.00 approved sales (the summary's revenue) and 80.00 pending; the
+    PDF says so under the Net column, the workbook with formulas that LibreOffice computes to the same numbers."""
+    from desktop.views.statement_html import statement_html
+
+    statement = statement_data(db, world["JANE"], "2026-10", today=TODAY)
+    parts = [(p.key, p.orders, p.net) for p in statement.net_parts]
+    assert parts == [("sale", 3, D("900.00")), ("pending", 1, D("80.00"))]
+    assert statement.net_total == D("980.00") == sum((p.net for p in statement.net_parts), D(0))
+    assert statement.net_parts[0].net == statement.metrics.revenue
+    html = statement_html(statement).html
+    assert "of which 3 orders approved sales: the revenue in the summary" in html
+    assert "of which 1 order pending: no commission until approved" in html
+    assert "980.00" in html and "80.00" in html
+
+    path = export_statement_xlsx(db, world["JANE"], "2026-10", tmp_path / "jane.xlsx")
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed: the formulas cannot be computed")
+    subprocess.run(["soffice", "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,2",
+                    "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=120)  # fmt: skip
+    rows = list(csv.reader((tmp_path / "jane-Orders.csv").open(encoding="utf-8")))
+    values = {row[0]: (row[6], row[7]) for row in rows[1:]}
+    assert values["Total"] == ("980", "90")
+    assert values["of which 3 orders approved sales: the revenue in the summary"] == ("900", "90")
+    assert values["of which 1 order pending: no commission until approved"] == ("80", "0")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from desktop.db import Database
 from desktop.models import Affiliate
@@ -53,18 +53,35 @@ class ProgramTarget:
 
 @dataclass(frozen=True)
 class PayoutSummary:
+    """The month's payout sheet in sums: carried in + commission + bonuses + adjustments = payable + carried out."""
+
     state: str  # draft | approved | paid
     state_text: str
     affiliates: int
-    paying: int
-    held: int
-    carrying: int
-    commission: Decimal
+    paying: int  # with something payable
+    held: int  # on hold: nothing paid, whatever the balance
+    carrying: int  # not held, balance carried on (below the threshold or negative)
+    commission: Decimal  # after the caps
     over_cap: Decimal
     bonuses: Decimal
     adjustments: Decimal
     payable: Decimal
     carried_out: Decimal
+    carried_in: Decimal = Decimal("0.00")
+
+    @property
+    def settled(self) -> int:
+        """Affiliates on the sheet with a zero balance: nothing to pay, nothing to carry."""
+        return self.affiliates - self.paying - self.held - self.carrying
+
+    @property
+    def balance(self) -> Decimal:
+        return self.carried_in + self.commission + self.bonuses + self.adjustments
+
+    @property
+    def pay_word(self) -> str:
+        """What happens to the payable amounts: only a paid sheet has paid anybody."""
+        return "paid" if self.state == "paid" else "to pay"
 
 
 @dataclass(frozen=True)
@@ -78,8 +95,9 @@ class ProgramReportData:
     in_progress: bool
     north_star: NorthStar
     kpis: tuple[Tile, ...]  # against the month before
-    active_affiliates: int
-    selling_affiliates: int  # with at least one approved sale in the month
+    active_affiliates: int  # active today (the status has no history): not a count of the month
+    selling_affiliates: int  # with at least one approved sale in the month, whatever their status today
+    selling_not_active: int  # of those, how many are paused or terminated today
     top: tuple[TopPerformer, ...]
     targets: tuple[ProgramTarget, ...]
     payouts: PayoutSummary | None  # None: no sheet built for the month yet
@@ -111,8 +129,9 @@ def _payouts(db: Database, period: str) -> PayoutSummary | None:
     except RefusedByState:  # not built yet
         return None
     t = totals_of(rows)
-    return PayoutSummary(info.state, info.state_text, t.affiliates, t.paying, t.held, t.carrying, t.commission,
-                         t.over_cap, t.bonuses, t.adjustments, t.payable, t.carried_out)  # fmt: skip
+    carrying = sum(1 for row in rows if not row.held and row.payable <= 0 and row.carried_out != 0)
+    return PayoutSummary(info.state, info.state_text, t.affiliates, t.paying, t.held, carrying, t.commission,
+                         t.over_cap, t.bonuses, t.adjustments, t.payable, t.carried_out, t.carried_in)  # fmt: skip
 
 
 def program_report_data(db: Database, period: str, today: date | None = None) -> ProgramReportData:
@@ -121,9 +140,9 @@ def program_report_data(db: Database, period: str, today: date | None = None) ->
     rng = DateRange.month(period)
     with db.read() as session:
         today = today or program_today(session)
-        active = int(session.scalar(select(func.count()).where(Affiliate.status == "active")) or 0)
+        active_ids = set(session.scalars(select(Affiliate.id).where(Affiliate.status == "active")))
     dashboard = get_dashboard(db, rng, today)
-    selling = sum(1 for m in metrics_by_affiliate(db, rng, commission=False).values() if m.sales)
+    selling = {a for a, m in metrics_by_affiliate(db, rng, commission=False).items() if m.sales}
     top = tuple(TopPerformer(x.rank, x.code, x.name, x.metrics) for x in dashboard.leaders)
     targets = _targets(db, period, today)
     currency = dashboard.currency
@@ -144,8 +163,9 @@ def program_report_data(db: Database, period: str, today: date | None = None) ->
         in_progress=rng.end >= today,
         north_star=dashboard.north_star,
         kpis=dashboard.tiles,
-        active_affiliates=active,
-        selling_affiliates=selling,
+        active_affiliates=len(active_ids),
+        selling_affiliates=len(selling),
+        selling_not_active=len(selling - active_ids),
         top=top,
         targets=targets,
         payouts=_payouts(db, period),

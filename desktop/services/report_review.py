@@ -153,7 +153,7 @@ class ReviewData:
     targets: tuple[TargetLine, ...]
     trend: ChartImage
     trend_points: tuple[tuple[str, Decimal, Decimal], ...]  # (YYYY-MM, revenue, commission), oldest first
-    rank: int | None  # by revenue among the active affiliates; None when not active
+    rank: int | None  # by revenue among the active affiliates; None when not active or without revenue
     ranked: int  # how many active affiliates there are
     feedback: tuple[FeedbackEntry, ...]
     rewards: tuple[RewardLine, ...]
@@ -161,6 +161,16 @@ class ReviewData:
     # The month's payout sheet's (commission after the cap, what the cap took off), when one holds the affiliate:
     # the key figures count commission before the cap, as the dashboard does.
     sheet_commission: tuple[Decimal, Decimal] | None = None
+    tied: int = 0  # other active affiliates with the same revenue (and so the same rank)
+    selling: int = 0  # active affiliates with revenue in the month
+    # What the key figures compare: the month and the month before, or while the month runs, its days so far and
+    # the same days of the month before ("1–7 Dec 2026" against "1–7 Nov 2026").
+    current_label: str = ""
+    compared_label: str = ""
+
+    @property
+    def period_end(self) -> date:
+        return month_end(first_day(self.period))
 
     @property
     def targets_met(self) -> int:
@@ -168,9 +178,15 @@ class ReviewData:
 
     @property
     def rank_text(self) -> str:
-        if self.rank is None:
+        if self.rank is None and self.status != "active":
             return f"Not ranked: the affiliate is {self.status}, the ranking counts active affiliates."
+        if self.rank is None:
+            so_far = " so far" if self.in_progress else ""
+            return (f"Not ranked: no revenue in {self.current_label or self.period_label}{so_far} "
+                    f"({self.selling} of {self.ranked} active affiliates had some).")  # fmt: skip
         text = f"{self.rank} of {self.ranked} active affiliates by revenue"
+        if self.tied:
+            text += f", tied with {self.tied} other{'s' if self.tied != 1 else ''}"
         top = -(-self.rank * 100 // max(self.ranked, 1))  # rounded up: 3 of 40 is the top 8 %
         return text + (f" (top {top} %)" if top <= 50 and self.ranked > 1 else "")
 
@@ -203,6 +219,8 @@ class ReviewContext:
     kpi_metrics: tuple[str, ...]
     targets: tuple[TargetView, ...]
     next_targets: tuple[_NextTarget, ...] = field(default=())
+    so_far: DateRange | None = None  # while the month runs: its days to today
+    compared: dict[int, Metrics] | None = None  # then: the same days of the month before, for the affiliates asked
 
     def metrics(self, period: str, affiliate_id: int) -> Metrics:
         if period == self.period:
@@ -232,6 +250,8 @@ def review_context(db: Database, period: str, affiliate_ids: Sequence[int], toda
         for p in (add_months(period, -k) for k in range(1, TREND_MONTHS))
     }
     optional = tuple(m for m in OPTIONAL_KPIS if program.affiliates.value(m))
+    so_far = DateRange(first_day(period), today) if month_end(first_day(period)) >= today else None
+    compared = metrics_by_affiliate(db, so_far.previous(), ids) if so_far else None
     return ReviewContext(
         period=period,
         today=today,
@@ -243,6 +263,8 @@ def review_context(db: Database, period: str, affiliate_ids: Sequence[int], toda
         kpi_metrics=KPI_METRICS[:3] + optional + KPI_METRICS[3:],
         targets=tuple(list_targets(db, DateRange.month(period), today)),
         next_targets=next_targets,
+        so_far=so_far,
+        compared=compared,
     )
 
 
@@ -256,6 +278,8 @@ def scope_label(scope: str) -> str:
 def _kpis(context: ReviewContext, affiliate_id: int) -> tuple[KpiRow, ...]:
     mine = context.metrics(context.period, affiliate_id)
     before = context.metrics(add_months(context.period, -1), affiliate_id)
+    if context.compared is not None:  # a month that runs: against the same days of the month before
+        before = context.compared.get(affiliate_id, Metrics())
     active = [context.current.get(a, Metrics()) for a in context.active]
     rows = []
     for metric in context.kpi_metrics:
@@ -357,9 +381,13 @@ def review_in(db: Database, context: ReviewContext, affiliate_id: int) -> Review
     )
     chart = trend_chart(points, title=f"Revenue and commission ({context.currency})")
     mine = context.metrics(context.period, affiliate_id).revenue
+    revenues = [context.current.get(other, Metrics()).revenue for other in context.active]
     rank = None
-    if affiliate_id in context.active:
-        rank = 1 + sum(1 for other in context.active if context.current.get(other, Metrics()).revenue > mine)
+    if affiliate_id in context.active and mine > 0:  # nobody is "1 of 40" with nothing sold
+        rank = 1 + sum(1 for other in revenues if other > mine)
+    current, compared = period_label(context.period), period_label(add_months(context.period, -1))
+    if context.so_far is not None:
+        current, compared = days_label(context.so_far), days_label(context.so_far.previous())
     return ReviewData(
         program_name=context.program_name,
         currency=context.currency,
@@ -385,7 +413,17 @@ def review_in(db: Database, context: ReviewContext, affiliate_id: int) -> Review
         rewards=tuple(_rewards(db, context, affiliate_id, context.targets)),
         next_targets=_next_targets(context, affiliate_id),
         sheet_commission=_sheet_commission(db, context.period, affiliate_id),
+        tied=sum(1 for other in revenues if other == mine) - 1 if rank is not None else 0,
+        selling=sum(1 for other in revenues if other > 0),
+        current_label=current,
+        compared_label=compared,
     )
+
+
+def days_label(rng: DateRange) -> str:
+    """Days of one month as people write them: "1–7 Dec 2026", "1 Dec 2026"."""
+    end = rng.end.strftime("%d %b %Y").lstrip("0")
+    return end if rng.start == rng.end else f"{rng.start.day}–{end}"
 
 
 def _sheet_commission(db: Database, period: str, affiliate_id: int) -> tuple[Decimal, Decimal] | None:

@@ -112,7 +112,7 @@ def _summary(wb: Workbook, data: StatementData) -> None:
     activity: list[tuple[str, Any, str]] = [
         ("Clicks", m.clicks, "#,##0"),
         ("Sales (approved orders)", m.sales, "#,##0"),
-        ("Revenue", m.revenue, "money"),
+        ("Revenue (net of the approved sales)", m.revenue, "money"),
         ("Leads", m.leads, "#,##0"),
         ("Signups", m.signups, "#,##0"),
         ("Conversion rate", rate, "0.00%"),
@@ -138,12 +138,39 @@ def _summary(wb: Workbook, data: StatementData) -> None:
         row[0].alignment = Alignment(horizontal="left")
 
 
+PART_CRITERIA = {  # SUMIFS criteria on the status and type columns for each part of the net total
+    "sale": ('"approved"', '"sale"'),
+    "other": ('"approved"', '"<>sale"'),
+}
+
+
 def _orders(wb: Workbook, data: StatementData) -> None:
     out = _Writer(wb.create_sheet("Orders"), data.currency)
     out.table(ORDER_COLUMNS, [
         [o.order_id, o.day, o.type, o.status, o.amount, o.refunded, o.net, o.commission, o.source]
         for o in data.orders
     ])  # fmt: skip
+    if not data.orders:
+        return
+    # Under the totals, the net total's parts as formulas over the rows: the approved sales are the revenue on
+    # the Statement sheet; pending, rejected and refunded orders are in the total but earn nothing.
+    names = [name for name, _ in ORDER_COLUMNS]
+    first, last = 2, out.row - 1
+
+    def cells(name: str) -> str:
+        letter = get_column_letter(names.index(name) + 1)
+        return f"${letter}${first}:${letter}${last}"
+
+    for part in data.net_parts:
+        status = '"' + part.key.replace('"', '""') + '"'  # a status from the data, quoted as a formula's text
+        wanted, of_kind = PART_CRITERIA.get(part.key, (status, None))
+        criteria = f"{cells('status')},{wanted}" + (f",{cells('type')},{of_kind}" if of_kind else "")
+        orders = f"{part.orders:,} order{'' if part.orders == 1 else 's'}"
+        out.put([f"of which {orders} {part.label}"])
+        for name in ("net_amount", "commission"):
+            cell = out.ws.cell(row=out.row, column=names.index(name) + 1)
+            cell.value = f"=SUMIFS({cells(name)},{criteria})"
+            cell.number_format = out.money
 
 
 def _adjustments(wb: Workbook, data: StatementData) -> None:

@@ -66,6 +66,38 @@ class StatementOrder:
         return "estimate" if self.commission is not None else f"{self.status}: no commission"
 
 
+NET_PARTS = {  # how the orders' net total splits, in the order the statement lists the parts
+    "sale": "approved sales: the revenue in the summary",
+    "other": "approved leads and signups: flat amounts, not revenue",
+    "pending": "pending: no commission until approved",
+    "rejected": "rejected: no commission",
+    "refunded": "refunded: no commission",
+}
+
+
+@dataclass(frozen=True)
+class NetPart:
+    """One part of the orders' net total: the approved sales (the summary's revenue) and what does not count."""
+
+    key: str  # sale | other | pending | rejected | refunded (or another status)
+    label: str
+    orders: int
+    net: Decimal
+
+
+def net_parts(orders: tuple[StatementOrder, ...]) -> tuple[NetPart, ...]:
+    """The orders grouped so that the parts add up to the orders' net total and the first is the revenue."""
+    groups: dict[str, list[StatementOrder]] = defaultdict(list)
+    for order in orders:
+        key = order.status if order.status != "approved" else "sale" if order.type == "sale" else "other"
+        groups[key].append(order)
+    keys = [k for k in NET_PARTS if k in groups] + sorted(k for k in groups if k not in NET_PARTS)
+    return tuple(
+        NetPart(k, NET_PARTS.get(k, f"{k}: no commission"), len(groups[k]), sum((o.net for o in groups[k]), ZERO))
+        for k in keys
+    )
+
+
 @dataclass(frozen=True)
 class StatementAdjustment:
     period: str
@@ -125,6 +157,14 @@ class StatementData:
     @property
     def title(self) -> str:
         return f"Statement · {self.name} ({self.code}) · {self.range_label}"
+
+    @property
+    def net_total(self) -> Decimal:
+        return sum((o.net for o in self.orders), ZERO)
+
+    @property
+    def net_parts(self) -> tuple[NetPart, ...]:
+        return net_parts(self.orders)
 
     @property
     def commission_total(self) -> Decimal:

@@ -69,8 +69,11 @@ def table(
     widths: Sequence[int] = (),
     totals: Sequence[str] | None = None,
     size: str = "9pt",
+    after: Iterable[Sequence[str]] = (),
 ) -> str:
-    """A ruled table; cells are HTML already (escape user text first). `align`: one letter per column, l or r."""
+    """A ruled table; cells are HTML already (escape user text first). `align`: one letter per column, l or r.
+    `after`: quieter rows under the totals, such as the parts a total splits into; a row shorter than the headers
+    has its first cell span the columns missing, so that it fills the last columns."""
 
     def cell(tag: str, index: int, content: str, style: str) -> str:
         side = "right" if index < len(align) and align[index] == "r" else "left"
@@ -89,6 +92,11 @@ def table(
     if totals is not None:
         style = f"border-top:1px solid {INK}; font-weight:bold"
         parts.append("<tr>" + "".join(cell("td", i, c, style) for i, c in enumerate(totals)) + "</tr>")
+    for row in after:
+        span = len(headers) - len(row) + 1
+        first = f'<td colspan="{span}" style="color:{MUTED}">{row[0]}</td>'
+        rest = "".join(cell("td", i + span, c, f"color:{MUTED}") for i, c in enumerate(row[1:]))
+        parts.append(f"<tr>{first}{rest}</tr>")
     parts.append("</table>")
     return "".join(parts)
 
@@ -156,9 +164,9 @@ def _summary(data: ReviewData) -> str:
     parts = []
     if revenue is not None:
         if revenue.change == "new":
-            change = f" (none in {data.previous_label})"
+            change = f" (none in {data.compared_label})"
         elif revenue.change:
-            change = f" ({revenue.change} against {data.previous_label})"
+            change = f" ({revenue.change} against {data.compared_label})"
         else:
             change = ""
         parts.append(f"Revenue <b>{esc(revenue.value_text)} {esc(data.currency)}</b>{esc(change)}")
@@ -176,7 +184,7 @@ def _kpis(data: ReviewData) -> str:
          esc(k.average_text))
         for k in data.kpis
     ]  # fmt: skip
-    headers = ("Key figure", data.period_label, data.previous_label, "Change", "Program average")
+    headers = ("Key figure", data.current_label, data.compared_label, "Change", "Program average")
     average = ("Program average: sums per active affiliate; rates (conversion, EPC, average order value, refunds) "
                "over all active affiliates together. Money in " + esc(data.currency) + ". Commission is the orders' "
                "commission before the plan's monthly cap, if it has one.")  # fmt: skip
@@ -245,8 +253,13 @@ def review_html(data: ReviewData) -> ReportHtml:
     details.append(("Prepared", data.generated_on.strftime("%d %b %Y")))
     body = [heading(data.program_name, "Performance review", f"{data.name} ({data.code})", details)]
     if data.in_progress:
-        body.append(note(f"{esc(data.period_label)} is not over yet: the figures are as of "
-                         f"{esc(data.generated_on.strftime('%d %b %Y'))}."))  # fmt: skip
+        body.append(note(f"{esc(data.period_label)} is not over yet: the figures are for its days so far, "
+                         f"{esc(data.current_label)}, and the changes compare them with the same days of "
+                         f"{esc(data.previous_label)}, {esc(data.compared_label)}. The trend's last month is "
+                         "unfinished too."))  # fmt: skip
+    if data.joined_on and data.joined_on > data.period_end:
+        body.append(note(f"{esc(data.name)} joined on {esc(data.joined_on.strftime('%d %b %Y'))}, after "
+                         f"{esc(data.period_label)}: there is nothing of theirs to review in it."))  # fmt: skip
     body += [_summary(data), section("Key figures"), _kpis(data), section("Targets"), _targets(data)]
     body += [section("Six-month trend"), picture("chart:trend", data.trend)]
     body += [section("Ranking"), paragraph(esc(data.rank_text))]

@@ -63,27 +63,47 @@ def _targets(data: ProgramReportData) -> str:
     return table(("For", "Target", "Goal", "Reached", "Result"), rows, "llrrl", (30, 16, 16, 10, 28))
 
 
+def _sheet_state(state: str, state_text: str) -> str:
+    if state == "paid":
+        return ("Paid " + state_text.removeprefix("paid").strip()).strip()
+    if state == "approved":
+        return "Approved, not paid yet"
+    return "Draft: may still change, nothing paid yet"
+
+
 def _payouts(data: ProgramReportData) -> str:
     p = data.payouts
     if p is None:
         return paragraph(f"No payout sheet has been built for {esc(data.period_label)} yet.")
     c = data.currency
+    who = [f"{p.paying:,} {p.pay_word}", f"{p.carrying:,} carried on", f"{p.held:,} held"]
+    if p.settled:
+        who.append(f"{p.settled:,} with nothing due")
+    commission = f"Commission after the caps ({c})"
+    if p.over_cap:
+        commission = f"Commission ({c}), after {p.over_cap:,.2f} cut by the caps"
     rows = [
-        ("Sheet", esc(p.state_text)),
-        ("Affiliates on the sheet", f"{p.affiliates:,} ({p.paying:,} paid, {p.carrying:,} carried, {p.held:,} held)"),
-        (f"Commission ({c})", f"{p.commission:,.2f}"),
-        (f"Cut by caps ({c})", f"{p.over_cap:,.2f}"),
-        (f"Bonuses ({c})", f"{p.bonuses:,.2f}"),
-        (f"Adjustments ({c})", f"{p.adjustments:,.2f}"),
-        (f"Payable ({c})", f"<b>{p.payable:,.2f}</b>"),
-        (f"Carried to next month ({c})", f"{p.carried_out:,.2f}"),
+        ("Sheet", esc(_sheet_state(p.state, p.state_text))),
+        ("Affiliates on the sheet", f"{p.affiliates:,}: {', '.join(who)}"),
+        (f"Carried in from {data.previous_label} ({c})", f"{p.carried_in:,.2f}"),
+        (f"+ {commission}", f"{p.commission:,.2f}"),
+        (f"+ Bonuses ({c})", f"{p.bonuses:,.2f}"),
+        (f"+ Adjustments ({c})", f"{p.adjustments:,.2f}"),
+        (f"= Balance ({c})", f"<b>{p.balance:,.2f}</b>"),
+        (f"of which {p.pay_word} ({c})", f"<b>{p.payable:,.2f}</b>"),
+        (f"of which carried on to the next month ({c})", f"{p.carried_out:,.2f}"),
     ]
-    return table(("Payouts", ""), [(esc(k), v) for k, v in rows], "lr", (60, 40))
+    said = (f"Balance {p.balance:,.2f} = {p.pay_word} {p.payable:,.2f} + carried on {p.carried_out:,.2f}: below the "
+            "payout threshold, negative or held, a balance is not paid but carried to the next month.")  # fmt: skip
+    return table(("Payouts", ""), [(esc(k), v) for k, v in rows], "lr", (60, 40)) + note(esc(said))
 
 
 def program_html(data: ProgramReportData) -> ReportHtml:
+    selling = f"{data.selling_affiliates:,}"
+    if data.selling_not_active:
+        selling += f" ({data.selling_not_active:,} not active today)"
     details = [("Period", data.period_label), ("Currency", data.currency),
-               ("Active affiliates", f"{data.active_affiliates:,}"), ("With sales", f"{data.selling_affiliates:,}"),
+               ("Active affiliates today", f"{data.active_affiliates:,}"), ("With sales in the month", selling),
                ("Prepared", data.generated_on.strftime("%d %b %Y"))]  # fmt: skip
     body = [heading(data.program_name, "Program report", data.period_label, details)]
     if data.in_progress:

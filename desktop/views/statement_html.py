@@ -31,7 +31,7 @@ def _summary(data: StatementData) -> str:
     activity = [
         ("Clicks", format_value("clicks", m.clicks)),
         ("Sales (approved orders)", format_value("sales", m.sales)),
-        ("Revenue", f"{m.revenue:,.2f}"),
+        ("Revenue (approved sales, net)", f"{m.revenue:,.2f}"),
         ("Conversion rate", format_value("conversion_rate", m.conversion_rate)),
     ]
     if m.leads:
@@ -81,10 +81,16 @@ def _orders(data: StatementData) -> str:
     totals = ["", f"{len(orders)} orders"] + ([""] if with_types else [])
     totals += ["", money(sum((o.amount for o in orders), Decimal(0)))]
     totals += [money(sum((o.refunded for o in orders), Decimal(0)))] if with_refunds else []
-    totals += [money(sum((o.net for o in orders), Decimal(0))), money(data.commission_total), ""]
+    totals += [money(data.net_total), money(data.commission_total), ""]
+    # The net total splits into the approved sales (the summary's revenue) and the orders that earn nothing yet,
+    # under the Net column, so that a reader can add the parts up to the total.
+    after = []
+    for part in data.net_parts if len(data.net_parts) > 1 else ():
+        orders_text = f"{part.orders:,} order{'' if part.orders == 1 else 's'}"
+        after.append([f"of which {esc(orders_text)} {esc(part.label)}", money(part.net), "", ""])
     width = sum(w for _, _, w in columns)
     return table([c[0] for c in columns], rows, "".join(c[1] for c in columns),
-                 [round(w * 100 / width) for _, _, w in columns], totals, size="8pt")  # fmt: skip
+                 [round(w * 100 / width) for _, _, w in columns], totals, size="8pt", after=after)  # fmt: skip
 
 
 def _adjustments(data: StatementData) -> str:
