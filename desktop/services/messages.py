@@ -167,7 +167,7 @@ def left_out_of_newsletter(db: Database, period: str, *, top: int = 5) -> list[s
             .join(Target, Target.id == TargetResult.target_id)
             .where(Target.period == period, TargetResult.met.is_(True)).distinct().order_by(Affiliate.name)
         ).all()  # fmt: skip
-        states: dict[int, set[str]] = {}
+        states: dict[int | None, set[str]] = {}
         for affiliate_id, state in session.execute(flags):
             states.setdefault(affiliate_id, set()).add(state)
         holds = set(session.scalars(held))
