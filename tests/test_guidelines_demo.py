@@ -84,7 +84,7 @@ def test_demo_library(db: Database) -> None:
         names = archive.namelist()
         mail = archive.read("newsletter-summer-sale.txt").decode()
     assert "manifest.json" in names and "MANIFEST.txt" in names
-    assert "{coupon}" not in mail and "https://example.com/?ref=" in mail
+    assert "{coupon}" not in mail and "https://acme-outdoor.example/?ref=" in mail  # the demo program's link
     assert kit.affiliate_id is not None
     onboarding = get_onboarding(db, kit.affiliate_id)
     assert onboarding is not None and onboarding.asset_kit_sent  # created for an active affiliate when missing

@@ -19,6 +19,7 @@ from desktop.services.errors import BadInput, RefusedByState
 from desktop.services.program_settings import ProgramSettings, save_program
 
 SENT = datetime(2026, 5, 20, 14, 30)
+SHOP_LINK = "https://acme.example/?ref={code}"
 
 
 def png(shade: int) -> bytes:
@@ -27,7 +28,7 @@ def png(shade: int) -> bytes:
 
 @pytest.fixture
 def library(db: Database, tmp_path: Path) -> dict[str, int]:
-    save_program(db, ProgramSettings(name="Acme Outdoor Partners", timezone="UTC"))
+    save_program(db, ProgramSettings(name="Acme Outdoor Partners", timezone="UTC", referral_link_template=SHOP_LINK))
     with db.write() as session:
         for code, name, status, coupons in (
             ("JANE", "Jane Hiker", "active", ["JANE10", "JANESHIP"]),
@@ -82,8 +83,8 @@ def test_a_kit_for_an_affiliate(db: Database, library: dict[str, int], tmp_path:
     )
     assert files["banner.png"] == png(1) and files["banner-2.png"] == png(2)
     post = files["summer-post.txt"].decode("utf-8")
-    assert post == "Hi, Jane here! Code JANE10 at https://example.com/?ref=JANE — keep {this} and {0.__class__}.\n"
-    assert files["mail.txt"].decode() == "Subject: Hi\n\nhttps://example.com/?ref=JANE\n"
+    assert post == "Hi, Jane here! Code JANE10 at https://acme.example/?ref=JANE — keep {this} and {0.__class__}.\n"
+    assert files["mail.txt"].decode() == "Subject: Hi\n\nhttps://acme.example/?ref=JANE\n"
     manifest = json.loads(files["manifest.json"])
     assert manifest["personalised_for"] == {"code": "JANE", "name": "Jane Hiker"}
     assert (manifest["coupon"], manifest["campaign"], manifest["program"]) == (
@@ -159,7 +160,7 @@ def test_an_affiliate_without_a_coupon_gets_a_warning(db: Database, library: dic
     result = kits.build_kit(db, affiliate_id=library["NOCO"], asset_ids=[library["post"]], out_path=tmp_path / "n.zip")
     assert result.warnings == ("Nora Coupless has no coupon code: the texts say [your coupon code] instead.",)
     assert (
-        "Code [your coupon code] at https://example.com/?ref=NOCO"
+        "Code [your coupon code] at https://acme.example/?ref=NOCO"
         in read_zip(tmp_path / "n.zip")["summer-post.txt"].decode()
     )
 
@@ -241,7 +242,7 @@ def test_safe_file_names() -> None:
         "unicode.png",
     ]
     assert len(kits.safe_file_name("x" * 300, "txt", set())) == 64
-    assert kits.referral_link("A B/C") == "https://example.com/?ref=A%20B%2FC"
+    assert kits.referral_link(SHOP_LINK, "A B/C") == "https://acme.example/?ref=A%20B%2FC"
     assert kits.personalise("{coupon} {link} {name} {code} {other}", {"coupon": "X"}) == (
         "X [your referral link] [your name] [your code] {other}"
     )
@@ -254,3 +255,69 @@ def test_kit_recipients_are_active_and_paused_affiliates(db: Database, library: 
         kits.suggested_file_name(recipients[0], "Summer 2026", date(2026, 5, 1))
         == "kit-jane-summer-2026-2026-05-01.zip"
     )
+
+
+def test_without_the_shops_referral_link_the_texts_keep_the_blank(
+    db: Database, library: dict[str, int], tmp_path: Path
+) -> None:
+    """No made-up example.com link: the blank stays readable, the manifest says so and the maker is told where to set
+    the link."""
+    save_program(db, ProgramSettings(name="Acme Outdoor Partners", timezone="UTC"))
+    ids = [library["post"], library["mail"], library["banner"]]
+    result = kits.build_kit(db, affiliate_id=library["JANE"], asset_ids=ids, out_path=tmp_path / "j.zip")
+    files = read_zip(tmp_path / "j.zip")
+    assert files["summer-post.txt"].decode().startswith("Hi, Jane here! Code JANE10 at [your referral link] —")
+    assert files["mail.txt"].decode() == "Subject: Hi\n\n[your referral link]\n"
+    assert all(b"example.com" not in data for data in files.values())
+    assert json.loads(files["manifest.json"])["referral_link"] is None
+    assert "Your referral link: [your referral link]" in files["MANIFEST.txt"].decode()
+    assert result.warnings == (kits.LINK_NOT_SET,)
+    assert "not set yet" in kits.LINK_NOT_SET and "Program page" in kits.LINK_NOT_SET
+    no_link_text = kits.build_kit(
+        db, affiliate_id=library["JANE"], asset_ids=[library["banner"]], out_path=tmp_path / "b.zip"
+    )
+    assert no_link_text.warnings == ()  # nothing says {link}: nothing to warn about
+
+
+def test_the_programs_referral_link_is_filled_in(db: Database, library: dict[str, int], tmp_path: Path) -> None:
+    save_program(
+        db, ProgramSettings(name="Acme", timezone="UTC", referral_link_template="https://shop.example/p/{code}?s=kit")
+    )
+    kits.build_kit(db, affiliate_id=library["NOCO"], asset_ids=[library["mail"]], out_path=tmp_path / "n.zip")
+    files = read_zip(tmp_path / "n.zip")
+    assert files["mail.txt"].decode() == "Subject: Hi\n\nhttps://shop.example/p/NOCO?s=kit\n"
+    assert json.loads(files["manifest.json"])["referral_link"] == "https://shop.example/p/NOCO?s=kit"
+
+
+def test_find_recipient_by_code_or_any_part_of_the_name(db: Database, library: dict[str, int]) -> None:
+    with db.write() as session:
+        session.add(Affiliate(code="AMARAVID", name="Amara Vidal", status="active"))
+        session.add(Affiliate(code="DAVE", name="Dave Vidalez", status="active"))
+        session.add(Affiliate(code="ZOE", name="Zoë Müller", status="active"))
+    recipients = kits.kit_recipients(db)
+
+    def code_of(typed: str) -> str:
+        return kits.find_recipient(recipients, typed).code
+
+    assert code_of("AMARAVID") == code_of("amaravid") == code_of(" Amara  ") == "AMARAVID"
+    assert code_of("Amara Vidal") == code_of("mara vi") == code_of("Amara Vidal (AMARAVID)") == "AMARAVID"
+    assert code_of("vidalez") == code_of("Dave") == "DAVE"
+    assert code_of("muller") == code_of("Zoë") == "ZOE"
+    assert code_of("Paul Paused (PAUL) · coupon PAUL5 · paused") == "PAUL"
+    assert code_of("JANE10") == "JANE"  # the coupon shown in the list finds its affiliate too
+    # "Vidal" is in two names: the kit would be a guess, so it is refused, naming both
+    with pytest.raises(BadInput, match="“Vidal” fits 2 affiliates \\(Amara Vidal \\(AMARAVID\\), Dave Vidalez"):
+        kits.find_recipient(recipients, "Vidal")
+    with pytest.raises(BadInput, match="No active or paused affiliate fits “Terry”"):
+        kits.find_recipient(recipients, "Terry")  # terminated: not a kit recipient
+    with pytest.raises(BadInput, match="Choose the affiliate"):
+        kits.find_recipient(recipients, "  ")
+
+
+def test_the_suggested_name_skips_kits_already_in_the_folder(tmp_path: Path) -> None:
+    jane = kits.KitRecipient(1, "JANE", "Jane Hiker", "active", "JANE10")
+    day = date(2026, 5, 1)
+    assert kits.suggested_file_name(jane, None, day, tmp_path) == "kit-jane-2026-05-01.zip"
+    (tmp_path / "kit-jane-2026-05-01.zip").write_bytes(b"first")
+    assert kits.suggested_file_name(jane, None, day, tmp_path) == "kit-jane-2026-05-01-2.zip"
+    assert kits.suggested_file_name(jane, None, day, tmp_path / "missing") == "kit-jane-2026-05-01.zip"

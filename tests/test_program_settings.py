@@ -64,6 +64,13 @@ def test_save_and_read_back_on_both_databases(any_db: Database) -> None:
         ({"hold_days": 366}, "hold_days"),
         ({"north_star_metric": "vibes"}, "north_star_metric"),
         ({"north_star_target": Decimal("2.5")}, "north_star_target"),  # half a sale
+        ({"referral_link_template": "https://acme.example/"}, "referral_link_template"),  # no {code}
+        ({"referral_link_template": "acme.example/?ref={code}"}, "referral_link_template"),  # not a web address
+        ({"referral_link_template": "ftp://acme.example/{code}"}, "referral_link_template"),
+        ({"referral_link_template": "javascript:alert({code})"}, "referral_link_template"),
+        ({"referral_link_template": "https:///?ref={code}"}, "referral_link_template"),  # no host
+        ({"referral_link_template": "https://acme.example/?ref={code}&u={name}"}, "referral_link_template"),
+        ({"referral_link_template": "https://acme.example/?ref= {code}"}, "referral_link_template"),
     ],
 )
 def test_validation_names_the_field(change: dict[str, object], field: str) -> None:
@@ -142,3 +149,59 @@ def test_syntax_error_names_line_and_column(db: Database, tmp_path: Path) -> Non
 def test_missing_file(db: Database, tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="no such file"):
         import_program_file(db, tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("https://acme.example/", "Put {code} where the affiliate's code goes, like https://shop.example/?ref={code}"),
+        ("acme.example/?ref={code}", "A web address starting with https:// or http://"),
+        ("https://acme.example/?ref={code}&u={name}", "Only {code} is filled in: remove {name}"),
+    ],
+)
+def test_a_bad_referral_link_is_explained(template: str, message: str) -> None:
+    assert validate_program(replace(GOOD, referral_link_template=template))["referral_link_template"].startswith(
+        message
+    )
+
+
+def test_the_referral_link_is_saved_trimmed_and_may_stay_empty(db: Database) -> None:
+    assert validate_program(replace(GOOD, referral_link_template="")) == {}
+    assert validate_program(replace(GOOD, referral_link_template="http://shop.example/r/{code}")) == {}
+    saved = save_program(db, replace(GOOD, referral_link_template="  https://acme.example/?ref={code} "))
+    assert saved.referral_link_template == get_program(db).referral_link_template == "https://acme.example/?ref={code}"
+
+
+def test_the_referral_link_in_the_program_file(db: Database, tmp_path: Path) -> None:
+    """Written as the optional `referral_link` key and read back; a file without it (older ones) keeps the link."""
+    save_program(db, replace(GOOD, referral_link_template="https://acme.example/?ref={code}"))
+    path = export_program_file(db, tmp_path / "program.toml")
+    assert tomllib.loads(path.read_text(encoding="utf-8"))["program"]["referral_link"] == (
+        "https://acme.example/?ref={code}"
+    )
+    old = tmp_path / "old.toml"
+    old.write_text('[program]\nname = "Acme Outdoor"\ncookie_days = 30\n', encoding="utf-8")
+    assert import_program_file(db, old).referral_link_template == "https://acme.example/?ref={code}"
+    new = tmp_path / "new.toml"
+    new.write_text('[program]\nreferral_link = "https://shop.example/a/{code}"\n', encoding="utf-8")
+    assert import_program_file(db, new).referral_link_template == "https://shop.example/a/{code}"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[program]\nname = "Acme"\nreferral_link = "https://shop.example/"\n', encoding="utf-8")
+    with pytest.raises(BadInput, match=r"bad.toml, line 3, key 'referral_link': Put \{code\} where"):
+        import_program_file(db, bad)
+    assert get_program(db).referral_link_template == "https://shop.example/a/{code}"
+
+
+def test_a_database_from_before_the_referral_link_has_none(tmp_path: Path) -> None:
+    import shutil
+
+    from desktop.db import open_database
+
+    path = tmp_path / "old.sqlite3"
+    shutil.copy(Path(__file__).parent / "data" / "v0001.sqlite3", path)
+    database = open_database(path)
+    try:
+        settings = get_program(database)
+        assert (settings.name, settings.referral_link_template) == ("Old Program", "")  # its row, upgraded
+    finally:
+        database.dispose()

@@ -32,3 +32,5 @@ class Program(Base):
     configured: Mapped[bool] = mapped_column(default=False)
     # ";"-separated niches the program looks for in recruits (fit score: audience match)
     target_niches: Mapped[str] = mapped_column(String(500), default="")
+    # The shop's referral link with "{code}" where the affiliate's code goes; "" until the program sets it.
+    referral_link_template: Mapped[str] = mapped_column(String(500), default="")

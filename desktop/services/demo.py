@@ -65,6 +65,7 @@ DEMO_PROGRAM = ProgramSettings(
     north_star_metric="revenue",
     north_star_target=Decimal("120000.00"),
     target_niches="hiking; camping; trail running; climbing",
+    referral_link_template="https://acme-outdoor.example/?ref={code}",
 )
 
 

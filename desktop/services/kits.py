@@ -1,8 +1,10 @@
 """Asset kits: a zip of chosen assets for an affiliate or a campaign, texts personalised, a manifest, and a record.
 
 Text assets are written as .txt files with `{coupon}` (the affiliate's first coupon code), `{link}` (their referral
-link, LINK_TEMPLATE with their code) and `{name}` (their first name) filled in; any other braces stay as written.
-A campaign kit with no affiliate keeps readable blanks ("[your coupon code]") for the partner to fill in.
+link: the program's referral link template with their code) and `{name}` (their first name) filled in; any other
+braces stay as written. A campaign kit with no affiliate keeps readable blanks ("[your coupon code]") for the partner
+to fill in, and so does `{link}` while the program has no referral link template: a made-up link would send the
+affiliate's audience nowhere.
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ from desktop.models import Affiliate, CouponCode, KitItem, KitSent, Onboarding
 from desktop.services.asset_library import KIND_LABELS, AssetInfo, assets_by_id, human_size
 from desktop.services.errors import BadInput, RefusedByState
 from desktop.services.guidelines import program_now
-from desktop.services.program_settings import get_program
+from desktop.services.program_settings import CODE_FIELD, get_program
 from desktop.services.safe_files import atomic_path
 
-# The shop's referral link format is not a program setting yet: this default is filled with the affiliate's code.
-LINK_TEMPLATE = "https://example.com/?ref={code}"
 FIELD_RE = re.compile(r"\{(coupon|link|name|code)\}")
 BLANKS = {"coupon": "[your coupon code]", "link": "[your referral link]", "name": "[your name]", "code": "[your code]"}
+LINK_NOT_SET = (
+    f"The shop's referral link is not set yet: the texts say {BLANKS['link']} instead. "
+    "Set it on the Program page (Referral link)."
+)
 KIT_STATUSES = ("active", "paused")
 # Reserved device names on Windows, with or without an extension: a kit unzipped there must not trip over them.
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10))})
@@ -81,8 +85,9 @@ class KitRecord:
     asset_ids: tuple[int, ...]
 
 
-def referral_link(code: str) -> str:
-    return LINK_TEMPLATE.format(code=quote(code, safe=""))
+def referral_link(template: str, code: str) -> str:
+    """The program's template with the affiliate's code in place of {code} (escaped for a URL)."""
+    return template.replace(CODE_FIELD, quote(code, safe=""))
 
 
 def personalise(text: str, values: Mapping[str, str]) -> str:
@@ -117,9 +122,57 @@ def kit_recipients(db: Database) -> tuple[KitRecipient, ...]:
         return tuple(KitRecipient(i, code, name, status, first_coupon.get(i)) for i, code, name, status in rows)
 
 
-def suggested_file_name(recipient: KitRecipient | None, campaign: str | None, today: date) -> str:
+def recipient_label(recipient: KitRecipient) -> str:
+    """ "Jane Hiker (JANE) · coupon JANE10", as the Make-a-kit dialog lists and searches them."""
+    coupon = f" · coupon {recipient.coupon}" if recipient.coupon else " · no coupon code"
+    paused = " · paused" if recipient.status == "paused" else ""
+    return f"{recipient.name} ({recipient.code}){coupon}{paused}"
+
+
+def _folded(text: str) -> str:
+    """For matching what a person typed: no case, no accents, single spaces ("müller " fits "Muller")."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(plain.split()).casefold()
+
+
+def find_recipient(recipients: Sequence[KitRecipient], typed: str) -> KitRecipient:
+    """The one affiliate a typed text names: their code, name or label, else the only one whose label contains it.
+
+    A text that fits nobody, or several, is refused with a message saying so: guessing would build and log the kit
+    for the wrong partner.
+    """
+    wanted = _folded(typed)
+    if not wanted:
+        raise BadInput("Choose the affiliate the kit is for: type part of their name or their code.")
+    exact_tests = (
+        lambda r: _folded(r.code) == wanted,
+        lambda r: _folded(recipient_label(r)) == wanted,
+        lambda r: _folded(f"{r.name} ({r.code})") == wanted,
+        lambda r: _folded(r.name) == wanted,
+    )
+    for test in exact_tests:
+        exact = [r for r in recipients if test(r)]
+        if len(exact) == 1:
+            return exact[0]
+    fits = [r for r in recipients if wanted in _folded(recipient_label(r))]
+    if len(fits) == 1:
+        return fits[0]
+    shown = typed.strip()
+    if not fits:
+        raise BadInput(f"No active or paused affiliate fits “{shown}”: type part of their name or their code.")
+    names = ", ".join(f"{r.name} ({r.code})" for r in fits[:3]) + (", …" if len(fits) > 3 else "")
+    raise BadInput(f"“{shown}” fits {len(fits)} affiliates ({names}): type more of the name, or the code.")
+
+
+def suggested_file_name(
+    recipient: KitRecipient | None, campaign: str | None, today: date, folder: Path | None = None
+) -> str:
+    """kit-<code>-<campaign>-<date>.zip; with a folder, one not taken there yet ("-2" for a second kit that day)."""
     parts = ["kit", recipient.code if recipient else "", campaign or "", today.isoformat()]
-    return safe_file_name("-".join(p for p in parts if p), "zip", set())
+    taken: set[str] = set()
+    if folder is not None and folder.is_dir():
+        taken = {p.name for p in folder.glob("kit-*.zip")}
+    return safe_file_name("-".join(p for p in parts if p), "zip", taken)
 
 
 def _recipient(db: Database, affiliate_id: int) -> KitRecipient:
@@ -173,6 +226,7 @@ def build_kit(
     assets = assets_by_id(db, list(dict.fromkeys(asset_ids)))
     if len(assets) < len(set(asset_ids)):
         raise BadInput("Some of the chosen assets no longer exist; refresh the library and choose again.")
+    program = get_program(db)
     with db.read() as session:
         now = sent_at or program_now(session)
     chosen, left_out, warnings = _choose(assets, now.date(), include_expired)
@@ -180,7 +234,11 @@ def build_kit(
         raise BadInput("Nothing to put in the kit. " + " ".join(warnings))
     values: dict[str, str] = {}
     if recipient is not None:
-        values = {"code": recipient.code, "link": referral_link(recipient.code), "name": recipient.name.split()[0]}
+        values = {"code": recipient.code, "name": recipient.name.split()[0]}
+        if program.referral_link_template:
+            values["link"] = referral_link(program.referral_link_template, recipient.code)
+        elif any(a.is_text and "{link}" in (a.body or "") for a in chosen):
+            warnings.append(LINK_NOT_SET)
         if recipient.coupon:
             values["coupon"] = recipient.coupon
         elif any(a.is_text and "{coupon}" in (a.body or "") for a in chosen):
@@ -189,13 +247,12 @@ def build_kit(
     if recipient is not None and campaign:
         for_whom += f", campaign {campaign}"
     out_path = Path(out_path)
-    program = get_program(db).name
     with atomic_path(out_path) as temporary:
         files = _write_zip(temporary, chosen, values, now)
-        manifest = _manifest(program, now, recipient, campaign, values, files, left_out)
+        manifest = _manifest(program.name, now, recipient, campaign, values, files, left_out)
         with zipfile.ZipFile(temporary, "a", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(_entry("manifest.json", now), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-            text = _manifest_text(program, now, for_whom, values, files, left_out)
+            text = _manifest_text(program.name, now, for_whom, values, files, left_out)
             archive.writestr(_entry("MANIFEST.txt", now), text)
         # logged last, inside the temporary file's lifetime: a failed commit leaves no kit file behind
         kit_id, ticked = _log(db, recipient, campaign, out_path, now, manifest, [f.asset_id for f in files])
@@ -278,9 +335,15 @@ def _manifest_text(
     if values:
         lines += [
             f"Your coupon code: {values.get('coupon', BLANKS['coupon'])}",
-            f"Your referral link: {values['link']}",
+            f"Your referral link: {values.get('link', BLANKS['link'])}",
         ]
-        lines += ["The texts (.txt) are already filled in with your code and link.", ""]
+        if "link" in values:
+            lines += ["The texts (.txt) are already filled in with your code and link.", ""]
+        else:
+            lines += [
+                f"The texts (.txt) are filled in with your code; put your link where they say {BLANKS['link']}.",
+                "",
+            ]
     width = max(len(f.name) for f in files)
     for f in files:
         expiry = f"use until {f.expires_on:%d %b %Y}" if f.expires_on else "no expiry"

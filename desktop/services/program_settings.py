@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,7 @@ NORTH_STAR_LABELS = {
 }
 ATTRIBUTION_LABELS = {"last_click": "Last click wins", "first_click": "First click wins"}
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+CODE_FIELD = "{code}"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class ProgramSettings:
     north_star_metric: str = "revenue"
     north_star_target: Decimal = Decimal("0.00")
     target_niches: str = ""  # ";"-separated niches the program recruits for (fit score)
+    referral_link_template: str = ""  # the shop's link with {code} for the affiliate's code; "" while not set
     configured: bool = False
 
 
@@ -108,11 +111,43 @@ def validate_program(settings: ProgramSettings) -> dict[str, str]:
         errors["north_star_target"] = "At most two decimals"
     if len(settings.target_niches) > 500:
         errors["target_niches"] = "At most 500 characters"
+    link_problem = referral_link_problem(settings.referral_link_template)
+    if link_problem:
+        errors["referral_link_template"] = link_problem
     return errors
 
 
+def referral_link_problem(template: str) -> str | None:
+    """Why a referral link template will not do, or None; "" (not set yet) is fine."""
+    if not template:
+        return None
+    example = "like https://shop.example/?ref={code}"
+    if len(template) > 500:
+        return "At most 500 characters"
+    if CODE_FIELD not in template:
+        return f"Put {CODE_FIELD} where the affiliate's code goes, {example}"
+    if any(ch.isspace() for ch in template):
+        return f"A link has no spaces, {example}"
+    rest = template.replace(CODE_FIELD, "")
+    if "{" in rest or "}" in rest:
+        stray = re.search(r"\{[^{}]*\}", rest)
+        return f"Only {CODE_FIELD} is filled in: remove {stray.group(0) if stray else 'the other braces'}"
+    try:
+        parts = urlsplit(template.replace(CODE_FIELD, "CODE"))
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return f"A web address starting with https:// or http://, {example}"
+    return None
+
+
 def _normalized(settings: ProgramSettings) -> ProgramSettings:
-    return replace(settings, name=settings.name.strip(), currency=settings.currency.strip().upper())
+    return replace(
+        settings,
+        name=settings.name.strip(),
+        currency=settings.currency.strip().upper(),
+        referral_link_template=settings.referral_link_template.strip(),
+    )
 
 
 ATTRIBUTION_SETTINGS = ("cookie_days", "attribution", "coupon_priority")
@@ -169,6 +204,7 @@ PROGRAM_KEYS = {
     "north_star": "north_star_metric",
     "monthly_target": "north_star_target",
     "target_niches": "target_niches",
+    "referral_link": "referral_link_template",  # optional: files written before it existed leave it as it is
 }
 TOML_NAME_FOR_FIELD = {field: key for key, field in PROGRAM_KEYS.items()}
 

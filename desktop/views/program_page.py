@@ -83,6 +83,9 @@ class ProgramPage(QWidget):
         for key, label in ATTRIBUTION_LABELS.items():
             self.attribution.addItem(label, key)
         self.coupon_priority = QCheckBox("A coupon code beats a referral link or a click")
+        self.referral_link = QLineEdit()
+        self.referral_link.setMaxLength(500)
+        self.referral_link.setPlaceholderText("https://yourshop.example/?ref={code}")
         self.payout_threshold = QLineEdit()
         self.payout_threshold.setPlaceholderText("50.00")
         self.hold_days = QSpinBox()
@@ -102,6 +105,12 @@ class ProgramPage(QWidget):
             ("cookie_days", "Cookie window", self.cookie_days, "How long after a click an order still counts."),
             ("attribution", "Click attribution", self.attribution, ""),
             ("coupon_priority", "Coupons", self.coupon_priority, ""),
+            (
+                "referral_link_template",
+                "Referral link",
+                self.referral_link,
+                "Asset kits put each affiliate's code where {code} is; while empty, they leave a blank.",
+            ),
             (
                 "payout_threshold",
                 "Payout threshold",
@@ -148,7 +157,7 @@ class ProgramPage(QWidget):
 
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.load)
-        for edit in (self.name, self.payout_threshold, self.north_star_target, self.target_niches):
+        for edit in (self.name, self.referral_link, self.payout_threshold, self.north_star_target, self.target_niches):
             edit.textEdited.connect(self.validate)
             edit.returnPressed.connect(self.save)
         self.currency.currentTextChanged.connect(self.validate)
@@ -167,7 +176,7 @@ class ProgramPage(QWidget):
         self.load()
 
     def keep_unsaved(self) -> str | None:
-        """Before the window closes: the settings need Save (a change of currency asks first), so they are only named."""
+        """Before the window closes: the settings need Save (a currency change asks first), so they are only named."""
         return "the program settings" if self._has_loaded and self.is_dirty() else None
 
     def is_dirty(self) -> bool:
@@ -190,6 +199,7 @@ class ProgramPage(QWidget):
         target = settings.north_star_target
         self.north_star_target.setText(f"{target:.2f}" if settings.north_star_metric == "revenue" else f"{int(target)}")
         self.target_niches.setText(settings.target_niches)
+        self.referral_link.setText(settings.referral_link_template)
         self.status.setText("" if settings.configured else "Not saved yet: these are the suggested settings.")
         self.validate()
 
@@ -215,6 +225,7 @@ class ProgramPage(QWidget):
             north_star_metric=self.north_star_metric.currentData(),
             north_star_target=amounts["north_star_target"],
             target_niches="; ".join(p.strip() for p in self.target_niches.text().split(";") if p.strip()),
+            referral_link_template=self.referral_link.text().strip(),
         )
         for key, message in validate_program(settings).items():
             errors.setdefault(key, message)
