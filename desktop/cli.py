@@ -36,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     program = sub.add_parser("program", help="the program's settings as a TOML file")
     program_sub = program.add_subparsers(dest="program_command", metavar="ACTION", required=True)
-    program_sub.add_parser("import", help="apply a program file").add_argument("file", type=Path)
+    program_import = program_sub.add_parser("import", help="apply a program file")
+    program_import.add_argument("file", type=Path)
+    program_import.add_argument("--change-currency", action="store_true",
+                                help="accept a new currency although orders in the old one are imported")  # fmt: skip
     program_sub.add_parser("export", help="write the program file").add_argument("file", type=Path)
 
     imports = sub.add_parser("import", help="add or update data from a file")
@@ -95,7 +98,7 @@ def cmd_program(args: argparse.Namespace) -> int:
     db = _open(args)
     try:
         if args.program_command == "import":
-            settings = import_program_file(db, args.file)
+            settings = import_program_file(db, args.file, change_currency=args.change_currency)
             print(f"Program settings imported from {args.file}: {settings.name} ({settings.currency}).")
         else:
             export_program_file(db, args.file)

@@ -205,3 +205,22 @@ def test_a_database_from_before_the_referral_link_has_none(tmp_path: Path) -> No
         assert (settings.name, settings.referral_link_template) == ("Old Program", "")  # its row, upgraded
     finally:
         database.dispose()
+
+
+def test_a_program_file_changing_the_currency_of_imported_orders_must_say_so(db: Database, tmp_path: Path) -> None:
+    """`program import` relabelled every USD amount as EUR without a word (the Program page asks first)."""
+    from test_conversion_support import generic, program
+
+    from desktop.services.conversion_import import import_conversions
+    from desktop.services.errors import RefusedByState
+
+    program(db, currency="USD", timezone="UTC")
+    import_conversions(db, generic(tmp_path / "orders.csv", ["A1", "2026-10-03T10:00:00", "10.00"]))
+    path = tmp_path / "eur.toml"
+    path.write_text('[program]\nname = "Acme"\ncurrency = "EUR"\n', encoding="utf-8")
+    with pytest.raises(RefusedByState, match="changes the program's currency from USD to EUR, but 1 imported orders"):
+        import_program_file(db, path)
+    assert get_program(db).currency == "USD"
+    assert import_program_file(db, path, change_currency=True).currency == "EUR"
+    path.write_text('[program]\nname = "Acme again"\ncurrency = "EUR"\n', encoding="utf-8")
+    assert import_program_file(db, path).name == "Acme again"  # no change of currency: nothing to confirm

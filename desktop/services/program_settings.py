@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.db import Database
 from desktop.models import ATTRIBUTION_RULES, NORTH_STAR_METRICS, Program
 from desktop.money import MoneyError, format_money, parse_money
-from desktop.services.errors import BadInput, ValidationFailed
+from desktop.services.errors import BadInput, RefusedByState, ValidationFailed
 from desktop.services.plan_toml import (
     PlanTable,
     plan_table_problems,
@@ -305,7 +306,7 @@ def _convert(field: str, raw: Any) -> Any:
     return raw.strip()
 
 
-def import_program_file(db: Database, path: Path | str) -> ProgramSettings:
+def import_program_file(db: Database, path: Path | str, *, change_currency: bool = False) -> ProgramSettings:
     """Apply a program TOML file ([program], [[plan]] and [[target]] tables) in one transaction.
 
     A plan whose name is known updates that plan (in a new version when an approved sheet used the current one);
@@ -343,11 +344,28 @@ def import_program_file(db: Database, path: Path | str) -> ProgramSettings:
         if problems:
             problems.sort(key=_line_of)  # in the order the file reads
             raise BadInput(problems)  # rolls the transaction back: nothing was written yet anyway
+        if "program" in data and not change_currency:
+            _refuse_currency_change(session, program_in(session).currency, settings.currency, path.name)
         if "program" in data:  # a file of plans alone leaves the program's settings (and their state) alone
             settings, _ = _store_program(session, _normalized(settings))
         save_plan_tables(session, plans)
         save_target_tables(db, session, targets, program_today(session))
     return settings
+
+
+def _refuse_currency_change(session: Session, old: str, new: str, file: str) -> None:
+    """A new currency with orders in the old one relabels their money (the Program page asks; a file must say)."""
+    from desktop.models import Conversion
+
+    if old == new:
+        return
+    count = session.scalar(select(func.count()).where(Conversion.currency != new)) or 0
+    if count:
+        raise RefusedByState(
+            f"{file} changes the program's currency from {old} to {new}, but {count:,} imported orders are not in "
+            f"{new}: payout sheets would leave them out, and totals would count their amounts as {new}. Change it "
+            "only when the shop itself now sells in it: run again with --change-currency; nothing was changed."
+        )
 
 
 def _line_of(problem: str) -> int:
