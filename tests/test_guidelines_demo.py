@@ -91,3 +91,20 @@ def test_demo_library(db: Database) -> None:
 
     with pytest.raises(RefusedByState):
         load_demo_library(db, TODAY)
+
+
+def test_demo_onboarding_terms_follow_the_recorded_acceptances(db: Database) -> None:
+    """The demo ticked "terms accepted" at random, so it disagreed with the Guidelines page's acceptances."""
+    from sqlalchemy import select
+
+    from desktop.models import Acceptance, Onboarding
+
+    load_demo(db, affiliates=40, today=TODAY)
+    load_demo_library(db, TODAY)
+    latest = g.list_versions(db, "terms")[0]
+    with db.read() as session:
+        accepted = set(session.scalars(select(Acceptance.affiliate_id).where(Acceptance.version_id == latest.id)))
+        o = Onboarding
+        rows = session.execute(select(o.affiliate_id, o.terms_accepted, o.completed_at)).all()
+    assert rows and {who for who, ticked, _ in rows if ticked} == accepted & {who for who, _, _ in rows}
+    assert all(done is None for _, ticked, done in rows if not ticked)

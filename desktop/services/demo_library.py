@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import exists, insert, select, update
 
 from desktop.db import Database
-from desktop.models import GUIDELINE_KINDS, Acceptance, Affiliate, Asset, GuidelineVersion
+from desktop.models import GUIDELINE_KINDS, Acceptance, Affiliate, Asset, GuidelineVersion, Onboarding
 from desktop.services.asset_library import AssetEdit, add_file, add_text_asset, library_folder
 from desktop.services.errors import RefusedByState
 from desktop.services.guidelines import ensure_starter_documents, get_draft, publish, save_draft
@@ -223,6 +223,15 @@ def _add_acceptances(db: Database, today: date, rng: random.Random) -> tuple[int
                     for a, v, d in rows
                 ],
             )
+        # Onboarding's "terms accepted" is the acceptance of the latest terms on record (recruiting.update_onboarding)
+        latest = by_number[max(by_number)].id
+        accepted_latest = {a for a, v, _ in rows if v == latest}
+        for onboarding in session.scalars(select(Onboarding)):
+            onboarding.terms_accepted = onboarding.affiliate_id in accepted_latest
+            if not (onboarding.goals_communicated and onboarding.terms_accepted and onboarding.asset_kit_sent):
+                onboarding.completed_at = None
+            elif onboarding.completed_at is None:
+                onboarding.completed_at = onboarding.started_at + timedelta(days=3)
         return len(rows), pending
 
 

@@ -27,6 +27,7 @@ from desktop.db import Database
 from desktop.models import Affiliate, CouponCode, KitItem, KitSent, Onboarding
 from desktop.services.asset_library import KIND_LABELS, AssetInfo, assets_by_id, human_size
 from desktop.services.errors import BadInput, RefusedByState
+from desktop.services.guideline_rows import accepted, latest_terms
 from desktop.services.guidelines import program_now
 from desktop.services.program_settings import CODE_FIELD, get_program
 from desktop.services.safe_files import atomic_path
@@ -382,7 +383,9 @@ def _log(
         if recipient is not None:
             row = session.scalars(select(Onboarding).where(Onboarding.affiliate_id == recipient.id)).first()
             if row is None and recipient.status == "active":
-                row = Onboarding(affiliate_id=recipient.id, started_at=now)
+                terms = latest_terms(session)  # accepted already: that step is done (recruiting.update_onboarding)
+                done = terms is not None and accepted(session, recipient.id, terms)
+                row = Onboarding(affiliate_id=recipient.id, started_at=now, terms_accepted=done)
                 session.add(row)
             if row is not None and not row.asset_kit_sent:
                 row.asset_kit_sent = ticked = True
