@@ -320,3 +320,18 @@ def test_closing_keeps_drafts_and_asks_about_unsaved_settings(qtbot, window: Mai
     assert get_draft(window.db, guidelines.kind).markdown.endswith("Be kind to the trail.")  # a draft is kept
     assert window.close() and len(asked) == 2  # Discard
     assert get_program(open_database(window.db.path)).name != "A name not saved"
+
+
+def test_a_message_of_two_lines_gets_its_room_and_squashes_no_field(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """In a QFormLayout the row kept the height of one line: the field above shrank and the message was cut."""
+    window.resize(1280, 800)
+    window.show_page("program")
+    page = window.pages["program"]
+    assert isinstance(page, ProgramPage)
+    qtbot.keyClicks(page.payout_threshold, "12,5")  # a long message: two lines at this width
+    error = page.errors["payout_threshold"]
+    qtbot.waitUntil(lambda: error.isVisible())
+    qtbot.wait(50)
+    assert error.height() >= error.heightForWidth(error.width()) > error.fontMetrics().height() * 1.5
+    for field in (page.payout_threshold, page.name, page.referral_link):
+        assert field.height() >= field.sizeHint().height()

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -39,7 +38,7 @@ from desktop.services.affiliates import (
 )
 from desktop.services.errors import ValidationFailed
 from desktop.services.plans import list_plans
-from desktop.views.page_parts import FieldError, add_form_field
+from desktop.views.page_parts import FieldError, FormGrid, add_form_field
 
 STATUSES = ("prospect", "applied", "screening", "active", "paused", "terminated", "rejected")
 PLATFORMS = ("instagram", "youtube", "tiktok", "x", "blog", "facebook", "pinterest", "twitch", "other")
@@ -98,13 +97,13 @@ class AffiliateDialog(QDialog):
 
     # building ----------------------------------------------------------------------------------------
 
-    def _field(self, form: QFormLayout, key: str, label: str, widget: QWidget, hint: str = "") -> QWidget:
+    def _field(self, form: FormGrid, key: str, label: str, widget: QWidget, hint: str = "") -> QWidget:
         self.errors[key] = add_form_field(form, label, widget, hint)
         return widget
 
     def _profile_tab(self) -> QWidget:
         page = QWidget()
-        form = QFormLayout(page)
+        form = FormGrid(page)
         self.code = QLineEdit()
         self.code.setMaxLength(64)
         self.name = QLineEdit()
@@ -161,7 +160,7 @@ class AffiliateDialog(QDialog):
 
     def _program_tab(self) -> QWidget:
         page = QWidget()
-        form = QFormLayout(page)
+        form = FormGrid(page)
         self.coupons = QLineEdit()
         self.coupons.setPlaceholderText("JANE10; JANE-SUMMER")
         self.tags = QLineEdit()
@@ -183,7 +182,7 @@ class AffiliateDialog(QDialog):
 
     def _payee_tab(self) -> QWidget:
         page = QWidget()
-        form = QFormLayout(page)
+        form = FormGrid(page)
         self.payee_email = QLineEdit()
         self.payee_email.setPlaceholderText("Defaults to the email")
         self.bank_account_name = QLineEdit()

@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
+    QGridLayout,
     QLabel,
     QScrollArea,
     QSizePolicy,
@@ -64,11 +65,35 @@ def page_title(text: str, subtitle: str = "") -> QWidget:
     return box
 
 
-class FieldError(QLabel):
+class WrappedLabel(QLabel):
+    """A word-wrapped label that asks for the height its lines need at the width it has (a hint or a message).
+
+    In a form row (QFormLayout) a wrapped label was given the height of one line: a two-line message then
+    squashed the field above it and ran into the next row.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        needed = self.heightForWidth(self.width())
+        if needed > 0 and needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        needed = self.heightForWidth(self.width()) if self.width() > 0 else -1
+        if needed > 0:
+            self.setMinimumHeight(needed)
+
+
+class FieldError(WrappedLabel):
     """The validation message shown right under a form field; hidden while the field is fine."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__("", parent)
         self.setProperty("role", "fieldError")
         self.setStyleSheet("color: #b3261e;")
         self.setWordWrap(True)
@@ -98,7 +123,30 @@ class Card(QFrame):
         self.value_label.setText(value)
 
 
-def add_form_field(form: QFormLayout, label: str, widget: QWidget, hint: str = "") -> FieldError:
+class FormGrid(QGridLayout):
+    """A form's rows (label, field) on a grid: QFormLayout gave a row with a message of two lines the height of
+    one, squashing the field above it and clipping the message; a grid measures wrapped texts by their width."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setColumnStretch(1, 1)
+        self.setHorizontalSpacing(12)
+        self.setVerticalSpacing(8)
+        self._rows = 0
+
+    def addRow(self, label: str, field: QWidget) -> None:  # noqa: N802 (QFormLayout's name, for add_form_field)
+        row = self._rows
+        caption = QLabel(label)
+        caption.setBuddy(field)
+        caption.setContentsMargins(0, 3, 0, 0)  # level with the text in the field beside it
+        self.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.addWidget(field, row, 1)
+        self._rows += 1
+        self.setRowStretch(row, 0)
+        self.setRowStretch(self._rows, 1)  # the rows keep to the top, as a form's do
+
+
+def add_form_field(form: QFormLayout | FormGrid, label: str, widget: QWidget, hint: str = "") -> FieldError:
     """A form row: the field, an optional grey hint under it, and its (hidden) validation message under that."""
     cell = QWidget()
     # The cell takes the whole field column, so that a hint wraps at its width and not at a short combo box's
@@ -111,9 +159,8 @@ def add_form_field(form: QFormLayout, label: str, widget: QWidget, hint: str = "
     top = Qt.AlignmentFlag.AlignTop  # a field of limited height stays next to its label
     box.addWidget(widget, 0, top if grows else top | Qt.AlignmentFlag.AlignLeft)
     if hint:
-        hint_label = QLabel(hint)
+        hint_label = WrappedLabel(hint)
         hint_label.setObjectName("pageSubtitle")
-        hint_label.setWordWrap(True)
         box.addWidget(hint_label)
     error = FieldError()
     box.addWidget(error)

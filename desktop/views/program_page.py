@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -36,7 +35,7 @@ from desktop.services.program_settings import (
     validate_program,
 )
 from desktop.services.timezones import timezone_names
-from desktop.views.page_parts import FieldError, add_form_field, page_title
+from desktop.views.page_parts import FieldError, FormGrid, add_form_field, page_title
 from desktop.views.tasks import run_with_progress
 
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "NZD")
@@ -59,8 +58,7 @@ class ProgramPage(QWidget):
                 "How your program works: these settings decide attribution, holds and who gets paid.",
             )
         )
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form = FormGrid()
         self.errors: dict[str, FieldError] = {}
 
         self.name = QLineEdit()
