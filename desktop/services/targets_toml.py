@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -59,10 +59,7 @@ def _goal(raw: Any) -> Decimal:
         raise ValueError(f'write goals as text, like "{raw:.2f}", so nothing is lost')
     if isinstance(raw, bool) or not isinstance(raw, (int, str)):
         raise ValueError('must be a number like "5000.00", "25" or "3.5%"')
-    try:
-        return parse_money(str(raw).strip().removesuffix("%").strip())
-    except InvalidOperation as exc:  # more digits than Decimal keeps
-        raise ValueError(f"{raw!r} is too large") from exc
+    return parse_money(str(raw).strip().removesuffix("%").strip())
 
 
 def _amount(raw: Any) -> Decimal:
@@ -70,10 +67,7 @@ def _amount(raw: Any) -> Decimal:
         raise ValueError(f'write amounts as text, like "{raw:.2f}", so no cent is lost')
     if isinstance(raw, bool) or not isinstance(raw, (int, str)):
         raise ValueError('must be an amount like "100.00"')
-    try:
-        return parse_money(str(raw))
-    except InvalidOperation as exc:  # more digits than Decimal keeps
-        raise ValueError(f"{raw!r} is too large") from exc
+    return parse_money(str(raw))
 
 
 def _growth(raw: Any) -> Decimal:

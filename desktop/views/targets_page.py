@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -457,10 +457,8 @@ class TargetDialog(QDialog):
                 return None
             try:
                 return parse(text)
-            except MoneyError as exc:  # its own words: "'0.005' has more than two decimals"
+            except MoneyError as exc:  # its own words: "'0.005' has more than two decimals", "… too large …"
                 errors[key] = str(exc)
-            except InvalidOperation:  # more digits than Decimal keeps
-                errors[key] = f"{text!r} is too large"
             return None
 
         kind = self.kind.currentData()
