@@ -139,11 +139,12 @@ def test_the_orders_net_total_splits_into_the_revenue_and_what_earns_nothing(
     assert "980.00" in html and "80.00" in html
 
     path = export_statement_xlsx(db, world["JANE"], "2026-10", tmp_path / "jane.xlsx")
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice is not installed: the formulas cannot be computed")
-    subprocess.run(["soffice", "--headless", "--convert-to",
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice is not None, "LibreOffice is missing: `scripts/system-deps.sh test` installs it"
+    profile = (tmp_path / "lo-profile").as_uri()  # our own, so that parallel runs do not collide
+    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to",
                     "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,2",
-                    "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=120)  # fmt: skip
+                    "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=180)  # fmt: skip
     rows = list(csv.reader((tmp_path / "jane-Orders.csv").open(encoding="utf-8")))
     values = {row[0]: (row[6], row[7]) for row in rows[1:]}
     assert values["Total"] == ("980", "90")
