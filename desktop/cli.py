@@ -180,13 +180,18 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from desktop.db import BadDatabaseLocation, open_database, resolve_target, to_url
+    from desktop.db import BadDatabaseLocation, InstanceLock, open_database, resolve_target, to_url
     from desktop.services.maintenance import restore_database
 
     url = to_url(resolve_target(args.db))
     if url.get_backend_name() != "sqlite" or not url.database:
         raise BadDatabaseLocation("restore works on a database file; restore a server database with its tools")
-    restored = restore_database(Path(url.database), args.file)
+    lock = InstanceLock(Path(url.database))  # not under an open window: its later changes would go nowhere
+    lock.acquire()
+    try:
+        restored = restore_database(Path(url.database), args.file)
+    finally:
+        lock.release()
     open_database(str(restored)).dispose()  # migrates an older backup and proves it opens
     print(f"{restored} restored from {args.file}.")
     return EXIT_OK

@@ -57,3 +57,64 @@ def codes(db: Database) -> list[str]:
 
     with db.read() as session:
         return list(session.scalars(select(Affiliate.code).order_by(Affiliate.code)))
+
+
+def test_a_second_restore_keeps_what_the_first_one_put_aside(db: Database, db_path: Path, tmp_path: Path) -> None:
+    """Restoring the wrong backup first, then the right one, erased the day's work the first restore had kept."""
+    import pytest
+
+    from desktop.services.errors import RefusedByState
+    from desktop.services.maintenance import restore_database
+
+    create_affiliate(db, AffiliateInput(code="OLD", name="Old"))
+    backup = automatic_backup(db, today=date(2026, 12, 1))
+    assert backup is not None
+    create_affiliate(db, AffiliateInput(code="TODAY", name="Today's work"))
+    db.dispose()
+    restore_database(db_path, backup)
+    restore_database(db_path, backup)
+    kept = [db_path.with_name(db_path.name + ".before-restore.bak"), db_path.with_name(f"{db_path.name}"
+                                                                                        ".before-restore-2.bak")]
+    first = open_database(kept[0], create=False)
+    assert codes(first) == ["OLD", "TODAY"] and kept[1].exists()
+    first.dispose()
+    newer = tmp_path / "newer.sqlite3"  # a backup from a later version of the application
+    newer.write_bytes(backup.read_bytes())
+    import sqlite3
+
+    conn = sqlite3.connect(newer)
+    with conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.close()
+    before = db_path.read_bytes()
+    with pytest.raises(RefusedByState, match="made by a newer version .* nothing was replaced"):
+        restore_database(db_path, newer)
+    assert db_path.read_bytes() == before
+
+
+def test_the_command_line_does_not_restore_under_an_open_window(db: Database, db_path: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from desktop.db import InstanceLock
+
+    backup = automatic_backup(db, today=date(2026, 12, 1))
+    assert backup is not None
+    lock = InstanceLock(db_path)  # what the window holds while it is open
+    lock.acquire()
+    try:
+        done = subprocess.run([sys.executable, "-m", "desktop", "--db", str(db_path), "restore", str(backup)],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+    finally:
+        lock.release()
+    assert done.returncode == 3 and "already open" in done.stderr
+    assert not db_path.with_name(db_path.name + ".before-restore.bak").exists()
+    folder = tmp_path / "out"
+    folder.mkdir()
+    import pytest
+
+    from desktop.services.errors import BadInput
+    from desktop.services.maintenance import backup_database
+
+    with pytest.raises(BadInput, match="is a folder: give a file name in it"):
+        backup_database(db, folder)

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from desktop.db import SQLITE_HEADER, Database, current_revision, head_revision, sqlite_backup
+from desktop.migrations import SCHEMA_HEAD
 from desktop.models import Affiliate, Program
 from desktop.services.errors import BadInput, RefusedByState
 
@@ -70,6 +71,9 @@ def backup_database(db: Database, target: Path | str) -> Path:
         raise RefusedByState("backups of a PostgreSQL database are made on the server (pg_dump)")
     if not target.parent.is_dir():
         raise BadInput(f"cannot write {target}: the folder {target.parent} does not exist")
+    if target.is_dir():
+        example = target / f"{db.path.stem}-backup.sqlite3"
+        raise BadInput(f"{target} is a folder: give a file name in it, like {example}")
     if target.resolve() == db.path.resolve():
         raise BadInput("choose another file than the open database for the backup")
     sqlite_backup(db.path, target)
@@ -104,6 +108,17 @@ def automatic_backup(db: Database, *, today: date | None = None, keep: int = AUT
     return target
 
 
+def restore_aside_path(db_path: Path) -> Path:
+    """Where a restore keeps the data it replaces: NAME.before-restore.bak, or -2, -3… when an earlier restore's
+    copy is there (a second restore, after picking the wrong backup, must not erase the first one's)."""
+    aside = db_path.with_name(db_path.name + ".before-restore.bak")
+    number = 2
+    while aside.exists():
+        aside = db_path.with_name(f"{db_path.name}.before-restore-{number}.bak")
+        number += 1
+    return aside
+
+
 def restore_database(db_path: Path, source: Path | str) -> Path:
     """Replace the database file by a backup, after checking the backup; the old file is kept aside."""
     source = Path(source)
@@ -112,10 +127,15 @@ def restore_database(db_path: Path, source: Path | str) -> Path:
     with source.open("rb") as fh:
         if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise BadInput(f"{source} is not an Affiliate Desk backup (not an SQLite file)")
-    conn = sqlite3.connect(f"file:{source}?mode=ro&immutable=1", uri=True)  # leaves no -wal/-shm beside it
+    # A backup nobody writes is read as immutable, which leaves no -wal/-shm beside it; one with a log beside it
+    # (opened by another program since) is read the ordinary way, or the log's changes would be missed.
+    still = not Path(f"{source}-wal").exists()
+    conn = sqlite3.connect(f"file:{source}?mode=ro{'&immutable=1' if still else ''}", uri=True)
     try:
         result = conn.execute("PRAGMA integrity_check").fetchone()
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        version = conn.execute("SELECT version_num FROM alembic_version").fetchone() if "alembic_version" in tables \
+            else None  # fmt: skip
     except sqlite3.DatabaseError as exc:
         raise BadInput(f"{source} is damaged: {exc}") from exc
     finally:
@@ -124,11 +144,16 @@ def restore_database(db_path: Path, source: Path | str) -> Path:
         raise BadInput(f"{source} is damaged: {result[0] if result else 'no answer'}")
     if "alembic_version" not in tables or "program" not in tables:
         raise BadInput(f"{source} is not an Affiliate Desk database")
+    if version is None or not str(version[0]).isdigit() or int(version[0]) > int(SCHEMA_HEAD):
+        # checked before anything is replaced: afterwards the database itself would refuse to open
+        schema = version[0] if version else "none"
+        raise RefusedByState(f"{source} was made by a newer version of Affiliate Desk (schema {schema}, this one "
+                             f"knows up to {SCHEMA_HEAD}): update the application first; nothing was "
+                             "replaced")  # fmt: skip
     if db_path.exists():
-        aside = db_path.with_name(db_path.name + ".before-restore.bak")
-        sqlite_backup(db_path, aside)
+        sqlite_backup(db_path, restore_aside_path(db_path))
     tmp = db_path.with_name(f".{db_path.name}.restore.tmp")
-    sqlite_backup(source, tmp, immutable=True)
+    sqlite_backup(source, tmp, immutable=still)
     for suffix in ("-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
     os.replace(tmp, db_path)
