@@ -183,6 +183,8 @@ def test_make_a_kit_from_the_dialog(qtbot, db: Database, tmp_path: Path) -> None
     dialog = KitDialog(db, [post.id], settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(dialog)
     assert dialog.checked_ids() == [post.id]
+    assert dialog.path.text() == ""  # nobody is chosen yet
+    dialog.affiliate.setCurrentIndex(0)  # a person picks her from the list
     assert Path(dialog.path.text()).name == f"kit-jane-{TODAY.isoformat()}.zip"
     dialog.campaign.setCurrentText("Summer")
     assert Path(dialog.path.text()).name == f"kit-jane-summer-{TODAY.isoformat()}.zip"

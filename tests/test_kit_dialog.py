@@ -35,13 +35,15 @@ def post(db: Database) -> int:
     return lib.add_text_asset(db, "social_post", lib.AssetEdit("Post", (), "Summer", None, "{coupon} at {link}")).id
 
 
-def open_dialog(qtbot, db: Database, asset_id: int, folder: Path) -> KitDialog:  # type: ignore[no-untyped-def]
+def open_dialog(qtbot, db: Database, asset_id: int, folder: Path, choose: str | None = "AISHA") -> KitDialog:  # type: ignore[no-untyped-def]
     settings = QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat)
     settings.setValue("files/kit_folder", str(folder))
     dialog = KitDialog(db, [asset_id], settings=settings, today=TODAY)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
+    if choose is not None:
+        type_affiliate(qtbot, dialog, choose)
     return dialog
 
 
@@ -58,8 +60,11 @@ def read_post(path: Path) -> str:
 
 
 def test_typing_a_code_or_a_name_makes_the_kit_for_that_partner(qtbot, db: Database, post: int, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    dialog = open_dialog(qtbot, db, post, tmp_path)
-    assert dialog.affiliate.currentText().startswith("Aisha Lin (AISHA)")  # the first one, chosen to start with
+    dialog = open_dialog(qtbot, db, post, tmp_path, choose=None)
+    assert dialog.affiliate.currentText() == ""  # nobody until chosen (the first partner was taken silently)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.result_kit is None and list_kits(db) == ()
+    assert dialog.affiliate_error.text().startswith("Choose the affiliate the kit is for")
     type_affiliate(qtbot, dialog, "AMARAVID")
     assert Path(dialog.path.text()).name == "kit-amaravid-2026-05-20.zip"  # the name follows what was typed
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)

@@ -82,6 +82,7 @@ class KitDialog(QDialog):
             self.affiliate.addItem(recipient_label(recipient), recipient.id)
         self.affiliate.setEditable(True)  # type to find a partner among many
         self.affiliate.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.affiliate.setCurrentIndex(-1)  # nobody until chosen: the first partner was taken without a word
         self.affiliate.lineEdit().setPlaceholderText("Type part of the name or the code")
         # any part of the name, the code or the coupon, like find_recipient() reads the text
         completer = QCompleter(self.affiliate.model(), self.affiliate)
