@@ -22,7 +22,9 @@ def window(qtbot, db: Database, qsettings):  # type: ignore[no-untyped-def]
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
-    return win
+    yield win
+    # closed at teardown: a test that left changes unsaved would otherwise wait for an answer forever
+    setattr(win, "keep_unsaved_edits", lambda _leaving: True)  # noqa: B010
 
 
 def test_empty_database_opens_on_the_welcome_page(window: MainWindow) -> None:
@@ -331,7 +333,37 @@ def test_a_message_of_two_lines_gets_its_room_and_squashes_no_field(qtbot, windo
     qtbot.keyClicks(page.payout_threshold, "12,5")  # a long message: two lines at this width
     error = page.errors["payout_threshold"]
     qtbot.waitUntil(lambda: error.isVisible())
-    qtbot.wait(50)
-    assert error.height() >= error.heightForWidth(error.width()) > error.fontMetrics().height() * 1.5
-    for field in (page.payout_threshold, page.name, page.referral_link):
-        assert field.height() >= field.sizeHint().height()
+    fields = (page.payout_threshold, page.name, page.referral_link)
+
+    def laid_out() -> bool:
+        return error.height() >= error.heightForWidth(error.width()) and all(
+            field.height() >= field.sizeHint().height() for field in fields
+        )
+
+    qtbot.waitUntil(laid_out, timeout=5_000)
+    assert error.heightForWidth(error.width()) > error.fontMetrics().height() * 1.5  # two lines, both shown
+    page.load()  # nothing left unsaved
+
+
+def test_a_draft_is_saved_as_its_page_is_left(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Saved only on coming back, an edit was lost if the program ended while another page was open."""
+    from desktop.services.guidelines import get_draft
+    from desktop.views.guidelines_page import GuidelinesPage
+
+    window.show_page("guidelines")
+    page = window.pages["guidelines"]
+    assert isinstance(page, GuidelinesPage) and page.kind is not None
+    page.editor.moveCursor(page.editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(page.editor, " Left for Home.")
+    window.show_page("home")
+    assert get_draft(window.db, page.kind).markdown.endswith("Left for Home.")
+
+
+def test_every_database_the_window_opens_gets_its_daily_backup(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window.start_automatic_backup()
+    assert window.db.path is not None
+    qtbot.waitUntil(lambda: bool(list((window.db.path.parent / "backups").glob("*.sqlite3"))), timeout=20_000)
+    other = tmp_path / "second" / "shop.sqlite3"
+    other.parent.mkdir()
+    assert window.switch_database(str(other))
+    qtbot.waitUntil(lambda: bool(list((other.parent / "backups").glob("shop-*.sqlite3"))), timeout=20_000)

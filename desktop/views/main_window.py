@@ -22,7 +22,13 @@ from PySide6.QtWidgets import (
 
 from desktop import __version__
 from desktop.db import Database, DatabaseError, InstanceLock, open_database
-from desktop.services.maintenance import BACKUP_FOLDER, automatic_backup, backup_database, restore_database
+from desktop.services.maintenance import (
+    BACKUP_FOLDER,
+    automatic_backup,
+    backup_database,
+    restore_aside_path,
+    restore_database,
+)
 from desktop.views.tasks import Task, run_with_progress
 
 MAX_RECENT = 8
@@ -72,6 +78,7 @@ class MainWindow(QMainWindow):
         self.db = db
         self._lock = lock
         self._painted = False
+        self._automatic_backups = False  # start_automatic_backup turns them on (the real application does)
         self.setWindowTitle("Affiliate Desk")
         self.setMinimumSize(720, 520)
 
@@ -161,6 +168,10 @@ class MainWindow(QMainWindow):
     def _on_navigate(self, row: int) -> None:
         if row < 0:
             return
+        leaving = self.stack.currentWidget()
+        keep = getattr(leaving, "keep_unsaved", None)
+        if keep is not None and leaving is not self._built.get(PAGES[row][0]):
+            keep()  # drafts are saved as the page is left (settings not saved stay in their form, named at close)
         page = self.page(PAGES[row][0])
         refresh = getattr(page, "refresh", None)
         if refresh is not None:
@@ -276,6 +287,8 @@ class MainWindow(QMainWindow):
         self._build_pages()
         self.statusBar().showMessage(f"Opened {db.display_name}", 5000)
         self.database_changed.emit()
+        if self._automatic_backups:
+            self.start_automatic_backup()
         return True
 
     def back_up(self) -> None:
@@ -316,7 +329,7 @@ class MainWindow(QMainWindow):
         if source.resolve() == target.resolve():
             QMessageBox.warning(self, "Restore", "That is the open database itself: choose a backup of it.")
             return False
-        aside = target.with_name(target.name + ".before-restore.bak")
+        aside = restore_aside_path(target)
         answer = QMessageBox.question(
             self, "Restore a backup",
             f"Replace everything in {target.name} by the backup {source.name}? Whatever changed since that backup "
@@ -347,6 +360,7 @@ class MainWindow(QMainWindow):
         def failed(exc: object) -> None:  # the data is fine; say so without a dialog in the way
             self.statusBar().showMessage(f"The automatic backup could not be made: {exc}", 15_000)
 
+        self._automatic_backups = True  # from now on for every database this window opens (switch_database)
         self.backup_task = Task(lambda _progress: automatic_backup(db), self)
         self.backup_task.finished.connect(done)
         self.backup_task.failed.connect(failed)

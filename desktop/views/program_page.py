@@ -35,7 +35,7 @@ from desktop.services.program_settings import (
     validate_program,
 )
 from desktop.services.timezones import timezone_names
-from desktop.views.page_parts import FieldError, FormGrid, add_form_field, page_title
+from desktop.views.page_parts import FieldError, FormGrid, FormScrollArea, add_form_field, page_title
 from desktop.views.tasks import run_with_progress
 
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "NZD")
@@ -50,8 +50,13 @@ class ProgramPage(QWidget):
         self.db = db
         self._loaded = ProgramSettings()
         self._has_loaded = False
-        outer = QVBoxLayout(self)
+        page_layout = QVBoxLayout(self)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        content = QWidget()
+        outer = QVBoxLayout(content)
         outer.setContentsMargins(24, 24, 24, 24)
+        # In a short window the rows kept their places and got squashed: the page scrolls instead.
+        page_layout.addWidget(FormScrollArea(content))
         outer.addWidget(
             page_title(
                 "Program settings",
