@@ -301,13 +301,8 @@ def test_closing_keeps_drafts_and_asks_about_unsaved_settings(qtbot, window: Mai
     from PySide6.QtWidgets import QMessageBox
 
     from desktop.services.guidelines import get_draft
-    from desktop.views.guidelines_page import GuidelinesPage
 
-    window.show_page("guidelines")
-    guidelines = window.pages["guidelines"]
-    assert isinstance(guidelines, GuidelinesPage) and guidelines.kind is not None
-    guidelines.editor.moveCursor(guidelines.editor.textCursor().MoveOperation.End)
-    qtbot.keyClicks(guidelines.editor, " Be kind to the trail.")
+    guidelines = edit_a_guideline(qtbot, window, " Be kind to the trail.")
     window.show_page("program")
     program = window.pages["program"]
     assert isinstance(program, ProgramPage)
@@ -348,13 +343,8 @@ def test_a_message_of_two_lines_gets_its_room_and_squashes_no_field(qtbot, windo
 def test_a_draft_is_saved_as_its_page_is_left(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """Saved only on coming back, an edit was lost if the program ended while another page was open."""
     from desktop.services.guidelines import get_draft
-    from desktop.views.guidelines_page import GuidelinesPage
 
-    window.show_page("guidelines")
-    page = window.pages["guidelines"]
-    assert isinstance(page, GuidelinesPage) and page.kind is not None
-    page.editor.moveCursor(page.editor.textCursor().MoveOperation.End)
-    qtbot.keyClicks(page.editor, " Left for Home.")
+    page = edit_a_guideline(qtbot, window, " Left for Home.")
     window.show_page("home")
     assert get_draft(window.db, page.kind).markdown.endswith("Left for Home.")
 
@@ -367,3 +357,15 @@ def test_every_database_the_window_opens_gets_its_daily_backup(qtbot, window: Ma
     other.parent.mkdir()
     assert window.switch_database(str(other))
     qtbot.waitUntil(lambda: bool(list((other.parent / "backups").glob("shop-*.sqlite3"))), timeout=20_000)
+
+
+def edit_a_guideline(qtbot, window: MainWindow, text: str):  # type: ignore[no-untyped-def]
+    """Open the Guidelines page and type `text` at the end of the selected document's draft; the page."""
+    from desktop.views.guidelines_page import GuidelinesPage
+
+    window.show_page("guidelines")
+    page = window.pages["guidelines"]
+    assert isinstance(page, GuidelinesPage) and page.kind is not None
+    page.editor.moveCursor(page.editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(page.editor, text)
+    return page
