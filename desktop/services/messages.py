@@ -11,6 +11,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import delete, func, or_, select
@@ -100,6 +101,12 @@ def _letter(db: Database, heading: str, greeting: str, *body: str) -> str:
                          f"Thank you for being part of {program}!"]) + "\n"  # fmt: skip
 
 
+def _barring_flags(period: str) -> tuple[Any, Any]:
+    """The fraud flags that cost a partner their shout-out in a month's newsletter: open or confirmed, of that
+    month or of no month (newsletter_text and left_out_of_newsletter share the rule)."""
+    return FraudFlag.state.in_(("open", "confirmed")), or_(FraudFlag.period == period, FraudFlag.period.is_(None))
+
+
 def newsletter_text(db: Database, period: str, *, top: int = 5) -> DraftText:
     """A month's newsletter: shout-outs for the top performers (by approved sales revenue) and target achievers.
 
@@ -108,8 +115,7 @@ def newsletter_text(db: Database, period: str, *, top: int = 5) -> DraftText:
     """
     start, end = period_bounds(period)
     c, revenue = Conversion, func.sum(Conversion.net_amount)
-    flagged = select(FraudFlag.affiliate_id).where(FraudFlag.state.in_(("open", "confirmed")),
-                                                   or_(FraudFlag.period == period, FraudFlag.period.is_(None)))
+    flagged = select(FraudFlag.affiliate_id).where(*_barring_flags(period))
     held = select(PayoutHold.affiliate_id).where(PayoutHold.released_at.is_(None))
     in_good_standing = (Affiliate.status == "active", Affiliate.id.not_in(flagged), Affiliate.id.not_in(held))
     with db.read() as session:
@@ -149,9 +155,7 @@ def left_out_of_newsletter(db: Database, period: str, *, top: int = 5) -> list[s
     never says."""
     start, end = period_bounds(period)
     c, revenue = Conversion, func.sum(Conversion.net_amount)
-    flags = select(FraudFlag.affiliate_id, FraudFlag.state).where(
-        FraudFlag.state.in_(("open", "confirmed")), or_(FraudFlag.period == period, FraudFlag.period.is_(None))
-    )
+    flags = select(FraudFlag.affiliate_id, FraudFlag.state).where(*_barring_flags(period))
     held = select(PayoutHold.affiliate_id).where(PayoutHold.released_at.is_(None))
     with db.read() as session:
         leaders = session.execute(
