@@ -211,3 +211,34 @@ def test_ctrl_c_is_for_the_importer_to_handle(tmp_path: Path) -> None:
         writer.begin()
         os.kill(writer._process.pid, signal.SIGINT)
         assert writer.scalar("SELECT COUNT(*) FROM affiliate") == 3
+
+
+def test_columns_reach_the_writer_exactly_whatever_their_texts_hold(tmp_path: Path) -> None:
+    """Text columns travel joined into one text; one that holds the joining character, or anything but texts,
+    travels as it is. The rows stored are the ones given either way."""
+    path = tmp_path / "desk.sqlite3"
+    shop(path).dispose()
+    sent: list[Any] = []
+    columns = [
+        [1, 2, 3, 4],
+        ["plain", "", "with\x00zero", "ünïcode"],  # the separator inside: sent as a list
+        ["a", "", "b", "c"],  # joined
+        ["x", None, "y", "z"],  # not all texts: as it is
+    ]
+    with WriterProcess(path) as writer:
+        original = writer._send
+
+        def recording(message: tuple[Any, ...]) -> None:
+            sent.append(message)
+            original(message)
+
+        writer._send = recording  # type: ignore[method-assign]
+        writer.begin()
+        writer.execute("CREATE TEMP TABLE seen (n INTEGER, a TEXT, b TEXT, c TEXT)")
+        writer.many_columns("INSERT INTO seen VALUES (?, ?, ?, ?)", columns)
+        assert writer.scalar("SELECT json_group_array(json_array(n, a, b, c)) FROM seen") == (
+            '[[1,"plain","a","x"],[2,"","",null],[3,"with\\u0000zero","b","y"],[4,"ünïcode","c","z"]]'
+        )
+    packed = next(message[2] for message in sent if message[0] == "columns")
+    assert [type(column) for column in packed] == [list, list, tuple, list]
+    assert packed[2] == ("a\x00\x00b\x00c",)

@@ -33,9 +33,9 @@ from typing import IO, Any
 TIMING_VAR = "AFFILIATE_DESK_WRITER_TIMING"  # set: the writer prints where its time went (bench/import_conversions)
 CHILD_FLAG = "--bulk-writer"  # how the bundled executable is told to be the writer (see desktop/__main__.py)
 # messages: ("begin",) ("many", sql, rows) ("columns", sql, columns) ("scalar", sql, params) ("commit",) ("rollback",),
-# pickled on the child's
-# stdin; replies, pickled on its stdout, to "begin", "scalar" and "commit": ("ok", value) or ("error", text). A
-# failed "many" or "columns" is answered by the reply to the next of those.
+# pickled on the child's stdin (a column of texts as one joined text in a tuple: see _packed); replies, pickled on
+# its stdout, to "begin", "scalar" and "commit": ("ok", value) or ("error", text). A failed "many" or "columns" is
+# answered by the reply to the next of those.
 
 
 class WriterFailed(RuntimeError):
@@ -78,7 +78,7 @@ def serve(requests: IO[bytes], replies: IO[bytes], path: str) -> None:
                 if failure is None:
                     try:
                         assert database is not None
-                        rows = message[2] if kind == "many" else zip(*message[2], strict=True)
+                        rows = message[2] if kind == "many" else zip(*map(_unpacked, message[2]), strict=True)
                         database.executemany(message[1], rows)
                     except Exception as exc:  # answered with the next message that expects a reply
                         failure = _describe(exc)
@@ -125,6 +125,27 @@ def serve(requests: IO[bytes], replies: IO[bytes], path: str) -> None:
     finally:
         if database is not None:
             database.close()  # without COMMIT: rolled back
+
+
+_SEPARATOR = "\x00"
+
+
+def _packed(column: Sequence[Any]) -> Any:
+    """A column of texts as one text in a tuple (when no text holds the separator: cheaper to pickle than
+    thousands of small ones); any other column as it is (a list)."""
+    if not column or type(column[0]) is not str:
+        return column
+    try:
+        joined = _SEPARATOR.join(column)  # TypeError when one of them is no text
+    except TypeError:
+        return column
+    if joined.count(_SEPARATOR) != len(column) - 1:
+        return column
+    return (joined,)
+
+
+def _unpacked(column: Any) -> Any:
+    return column[0].split(_SEPARATOR) if type(column) is tuple else column
 
 
 def _describe(exc: BaseException) -> str:
@@ -185,7 +206,7 @@ class WriterProcess:
 
     def many_columns(self, sql: str, columns: Sequence[Sequence[Any]]) -> None:
         if columns and columns[0]:
-            self._send(("columns", sql, list(columns)))
+            self._send(("columns", sql, list(map(_packed, columns))))
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._ask(("scalar", sql, tuple(params)))

@@ -32,7 +32,7 @@ _LINE_COLUMNS = "conversion_id, line_no, sku, product, quantity, amount"
 _HISTORY_COLUMNS = "conversion_id, from_status, to_status, from_refunded, to_refunded"
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 # Indexes whose keys arrive in random order: for a file bigger than the table they are built once at the end.
-DEFERRED_INDEXES = ("ix_conversion_affiliate_date", "ix_conversion_date", "ix_conversion_batch_id")
+DEFERRED_INDEXES = ("ix_conversion_affiliate_date", "ix_conversion_date")
 DEFER_FROM_ROWS = 50_000
 
 
