@@ -170,3 +170,29 @@ def test_a_typed_name_stays_when_the_choices_change(qtbot, db: Database, post: i
     qtbot.keyClick(dialog.path, Qt.Key.Key_Delete)  # emptied: the suggestion comes back and follows again
     dialog.campaign.setCurrentText("")
     assert Path(dialog.path.text()).name == "kit-amaravid-2026-05-20.zip"
+
+
+def test_a_name_typed_without_zip_gets_it(qtbot, db: Database, post: int, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_dialog(qtbot, db, post, tmp_path)
+    dialog.path.selectAll()
+    qtbot.keyClicks(dialog.path, str(tmp_path / "for aisha"))
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.result_kit is not None and dialog.result_kit.path == tmp_path / "for aisha.zip"
+    assert read_post(tmp_path / "for aisha.zip").startswith("AISHA10") and not (tmp_path / "for aisha").exists()
+
+
+def test_a_folder_or_a_missing_folder_is_refused_without_asking_to_replace(  # type: ignore[no-untyped-def]
+    qtbot, db: Database, post: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.Yes)
+    folder = tmp_path / "kits.zip"  # a folder with a name like an archive's
+    folder.mkdir()
+    dialog = open_dialog(qtbot, db, post, tmp_path)
+    for path, message in ((folder, "is a folder"), (tmp_path / "gone" / "kit.zip", "does not exist")):
+        dialog.path.selectAll()
+        qtbot.keyClicks(dialog.path, str(path))
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        assert message in dialog.error.text() and "Errno" not in dialog.error.text()
+        assert dialog.isVisible() and dialog.result_kit is None
+    assert asked == [] and list_kits(db) == () and folder.is_dir() and not (tmp_path / "gone").exists()

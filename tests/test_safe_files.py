@@ -290,3 +290,38 @@ def test_no_file_is_written_over_a_database(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="is a database"), atomic_path(database):
         pass
     assert database.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["shop.sqlite3"]
+
+
+def test_a_missing_folder_is_named_before_any_work(tmp_path: Path) -> None:
+    import pytest
+
+    from desktop.services.errors import BadInput
+    from desktop.services.safe_files import atomic_path, atomic_write, check_target
+
+    target = tmp_path / "no such folder" / "payouts.csv"
+    message = f"the folder {target.parent} does not exist"
+    with pytest.raises(BadInput, match=message):
+        check_target(target)
+    with pytest.raises(BadInput, match=message), atomic_write(target, "w") as fh:
+        fh.write("x")
+    with pytest.raises(BadInput, match=message), atomic_path(target):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_this_account_may_not_write_in_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from desktop.services import safe_files
+    from desktop.services.errors import BadInput
+
+    def refused(*args: object) -> int:  # what os.open says in a read-only folder (root is never refused)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(safe_files.os, "open", refused)
+    with pytest.raises(BadInput, match=f"may not write in {tmp_path}"), safe_files.atomic_write(
+        tmp_path / "x.csv", "w"
+    ) as fh:
+        fh.write("x")
+    monkeypatch.setattr(safe_files.os, "open", os.open)
+    assert list(tmp_path.iterdir()) == []

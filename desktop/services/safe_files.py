@@ -166,6 +166,8 @@ def _refuse_target(target: Path) -> None:
     """No export replaces a folder or a database (an export named after the open database destroyed it)."""
     if target.is_dir():
         raise BadInput(f"{target} is a folder: give a file name in it; nothing was written")
+    if not target.parent.is_dir():
+        raise BadInput(f"the folder {target.parent} does not exist: choose one that does; nothing was written")
     try:
         with target.open("rb") as fh:
             header = fh.read(len(_SQLITE_HEADER))
@@ -187,6 +189,13 @@ def _reserve_temporary(target: Path) -> tuple[Path, int]:
             descriptor = os.open(temporary, flags, 0o666)
         except FileExistsError:
             continue
+        except (FileNotFoundError, NotADirectoryError):
+            raise BadInput(
+                f"the folder {target.parent} does not exist: choose one that does; nothing was written"
+            ) from None
+        except PermissionError:
+            raise BadInput(f"this account may not write in {target.parent}: choose another folder; nothing was "
+                           "written") from None  # fmt: skip
         break
     try:
         if target.exists():

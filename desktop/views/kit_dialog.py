@@ -45,6 +45,7 @@ from desktop.services.kits import (
     suggested_file_name,
 )
 from desktop.services.program_settings import get_program
+from desktop.services.safe_files import check_target
 from desktop.views.page_parts import FieldError
 
 ASSET_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -257,6 +258,15 @@ class KitDialog(QDialog):
         path = self.path.text().strip()
         if not path:
             self.error.show_message("Choose where to save the kit.")
+            return
+        if not path.lower().endswith(".zip"):  # a name typed without its extension: the kit is a zip archive
+            path += ".zip"
+            self.path.setText(path)
+        try:
+            check_target(path)  # a folder, a database, a folder that is not there: said before asking to replace
+        except BadInput as exc:
+            self.error.show_message(str(exc))
+            self.path.setFocus()
             return
         if not self._replace_confirmed(Path(path)):
             self.error.show_message("Not made: type another name under Save as, or agree to replace the file.")
