@@ -31,6 +31,23 @@ def test_one_automatic_backup_a_day_and_only_the_last_seven_kept(db: Database, d
     backup.dispose()
 
 
+def test_two_databases_in_one_folder_keep_their_own_backups(tmp_path: Path) -> None:
+    """shop.db and shop.sqlite3 side by side: each gets its day's backup, and pruning one leaves the other's."""
+    first = date(2026, 12, 1)
+    sqlite3_file, db_file = open_database(tmp_path / "shop.sqlite3"), open_database(tmp_path / "shop.db")
+    try:
+        for n in range(8):
+            made = [automatic_backup(sqlite3_file, today=first + timedelta(days=n)),
+                    automatic_backup(db_file, today=first + timedelta(days=n))]  # fmt: skip
+            assert None not in made and made[0] != made[1]
+    finally:
+        sqlite3_file.dispose()
+        db_file.dispose()
+    names = sorted(path.name for path in (tmp_path / "backups").iterdir())
+    assert names == sorted([f"shop-2026-12-{day:02d}.sqlite3" for day in range(2, 9)]
+                           + [f"shop.db-2026-12-{day:02d}.sqlite3" for day in range(2, 9)])  # fmt: skip
+
+
 def test_restoring_a_backup_from_the_window(qtbot, db: Database, db_path: Path, qsettings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     make_application()
     create_affiliate(db, AffiliateInput(code="JANE", name="Jane Hiker"))

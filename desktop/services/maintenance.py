@@ -86,7 +86,7 @@ BACKUP_FOLDER = "backups"
 
 def automatic_backup(db: Database, *, today: date | None = None, keep: int = AUTOMATIC_BACKUPS_KEPT) -> Path | None:
     """The day's automatic backup of an SQLite database: made once a day (when the window first opens that day)
-    in a `backups` folder beside it, as NAME-YYYY-MM-DD.sqlite3; only the newest `keep` days stay.
+    in a `backups` folder beside it, as NAME-YYYY-MM-DD.sqlite3 (NAME without .sqlite3); only the newest `keep` days stay.
 
     None when the day's backup exists already, or for PostgreSQL (backed up on the server). Restore one with
     File ▸ Restore a backup…, or `affiliate-desk restore FILE`.
@@ -94,7 +94,9 @@ def automatic_backup(db: Database, *, today: date | None = None, keep: int = AUT
     if not db.is_sqlite or db.path is None:
         return None
     folder = db.path.parent / BACKUP_FOLDER
-    stem = db.path.stem
+    # shop.sqlite3 -> shop-DATE.sqlite3; any other name keeps its suffix (shop.db -> shop.db-DATE.sqlite3), so two
+    # databases beside each other never share, or prune, each other's backups
+    stem = db.path.stem if db.path.suffix == ".sqlite3" else db.path.name
     target = folder / f"{stem}-{(today or date.today()).isoformat()}.sqlite3"
     if target.exists():
         return None
