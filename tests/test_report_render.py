@@ -13,6 +13,7 @@ from PySide6.QtGui import QPageSize
 from test_report_helpers import FORMULA_ORDER, TODAY, assert_no_blank_page, build_world, pdf_pages, pdf_text
 
 from desktop.db import Database
+from desktop.services.errors import BadInput
 from desktop.services.report_program import program_report_data
 from desktop.services.report_review import review_data
 from desktop.services.statements import statement_data
@@ -143,7 +144,7 @@ def test_a_failed_print_leaves_the_old_file_alone(db: Database, world: dict[str,
     path = tmp_path / "review.pdf"
     path.write_bytes(b"old")
     document = review_document(review_data(db, world["TOM"], "2026-10", today=TODAY))
-    with pytest.raises(OSError):
+    with pytest.raises(BadInput, match="missing-folder does not exist"):
         print_to_pdf(document, tmp_path / "missing-folder" / "review.pdf")
     assert path.read_bytes() == b"old"
 
@@ -237,3 +238,22 @@ def test_the_program_reports_payouts_add_up_and_say_what_the_sheet_has_done(
     october = program_html(program_report_data(db, "2026-10", today=TODAY)).html
     assert "Active affiliates today" in october and "With sales in the month" in october
     assert "3 (1 not active today)" in october  # Ada sold in October and is paused now
+
+
+def test_a_month_that_runs_is_set_against_the_same_days_of_the_month_before(
+    db: Database, world: dict[str, int]
+) -> None:
+    """On 5 October, October's first five days against 1–5 September (nothing sold yet), not all of September."""
+    from datetime import date
+
+    from desktop.views.report_program_html import program_html
+
+    data = program_report_data(db, "2026-10", today=date(2026, 10, 5))
+    assert (data.kpi_label, data.kpi_previous_label) == ("1–5 Oct 2026", "1–5 Sep 2026")
+    assert data.previous_label == "September 2026"  # where carried-in amounts come from stays the month
+    revenue = next(tile for tile in data.kpis if tile.key == "revenue")
+    assert (revenue.value, revenue.previous) == ("1,150.00", "0.00")  # J-101, T-201 and A-301
+    assert ">1–5 Oct 2026</th>" in program_html(data).html
+    whole = program_report_data(db, "2026-10", today=TODAY)
+    assert (whole.kpi_label, whole.kpi_previous_label) == ("October 2026", "September 2026")
+    assert next(tile for tile in whole.kpis if tile.key == "revenue").previous == "300.00"

@@ -17,7 +17,7 @@ from desktop.services.metrics import DateRange, Metrics, add_months, format_valu
 from desktop.services.payout_queries import get_sheet, sheet_info
 from desktop.services.payout_types import check_period, totals_of
 from desktop.services.report_charts import ChartImage, chart_image
-from desktop.services.report_review import period_label
+from desktop.services.report_review import days_label, period_label
 from desktop.services.targets import program_today
 from desktop.services.targets_progress import list_targets
 
@@ -90,11 +90,13 @@ class ProgramReportData:
     currency: str
     period: str
     period_label: str
-    previous_label: str
+    previous_label: str  # the month before (where the payouts' carried-in amounts come from)
     generated_on: date
     in_progress: bool
     north_star: NorthStar
-    kpis: tuple[Tile, ...]  # against the month before
+    kpis: tuple[Tile, ...]  # against the month before; while the month runs, its days so far against the same days
+    kpi_label: str  # the key figures' own column: the month, or its days so far ("1–7 Dec 2026")
+    kpi_previous_label: str  # what they are set against: the month before, or the same days of it
     active_affiliates: int  # active today (the status has no history): not a count of the month
     selling_affiliates: int  # with at least one approved sale in the month, whatever their status today
     selling_not_active: int  # of those, how many are paused or terminated today
@@ -141,7 +143,9 @@ def program_report_data(db: Database, period: str, today: date | None = None) ->
     with db.read() as session:
         today = today or program_today(session)
         active_ids = set(session.scalars(select(Affiliate.id).where(Affiliate.status == "active")))
-    dashboard = get_dashboard(db, rng, today)
+    # a month that runs is set against the same days of the month before, not against all of that month
+    shown = DateRange(rng.start, today) if rng.start <= today < rng.end else rng
+    dashboard = get_dashboard(db, shown, today)
     selling = {a for a, m in metrics_by_affiliate(db, rng, commission=False).items() if m.sales}
     top = tuple(TopPerformer(x.rank, x.code, x.name, x.metrics) for x in dashboard.leaders)
     targets = _targets(db, period, today)
@@ -159,6 +163,8 @@ def program_report_data(db: Database, period: str, today: date | None = None) ->
         period=period,
         period_label=period_label(period),
         previous_label=period_label(add_months(period, -1)),
+        kpi_label=period_label(period) if shown == rng else days_label(shown),
+        kpi_previous_label=period_label(add_months(period, -1)) if shown == rng else days_label(shown.previous()),
         generated_on=today,
         in_progress=rng.end >= today,
         north_star=dashboard.north_star,

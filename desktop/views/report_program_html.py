@@ -36,7 +36,8 @@ def _kpis(data: ProgramReportData) -> str:
     if data.payouts and data.payouts.over_cap > 0:
         said += (f" The payout sheet below takes {data.payouts.over_cap:,.2f} off it over the caps and pays "
                  f"{data.payouts.commission:,.2f} in commission.")  # fmt: skip
-    table_html = table(("Key figure", data.period_label, data.previous_label, "Change"), rows, "lrrr", (40, 22, 22, 16))
+    header = ("Key figure", data.kpi_label, data.kpi_previous_label, "Change")
+    table_html = table(header, rows, "lrrr", (40, 22, 22, 16))
     return table_html + note(said)
 
 
