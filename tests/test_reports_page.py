@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 from test_report_helpers import build_world, pdf_text
 
 from desktop.db import Database
@@ -49,6 +50,23 @@ def test_save_one_review_as_pdf(qtbot, page: ReportsPage, world: dict[str, int],
     page.save_pdf(path)
     qtbot.waitUntil(lambda: path.exists() and "Saved" in page.status.text(), timeout=WAIT)
     assert "Jane Griffin (JANE)" in pdf_text(path) and "Performance review" in pdf_text(path)
+
+
+def test_a_pdf_aimed_at_a_missing_folder_or_a_database_says_so(  # type: ignore[no-untyped-def]
+    qtbot, page: ReportsPage, world: dict[str, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warned.append(text))
+    database = tmp_path / "shop.sqlite3"
+    sqlite3.connect(database).execute("CREATE TABLE t (x)").connection.close()
+    page.select("review", "2026-10", world["JANE"])
+    for target, said in ((tmp_path / "gone" / "jane.pdf", "does not exist"), (database, "is a database")):
+        page.save_pdf(target)
+        qtbot.waitUntil(lambda said=said: said in page.status.text(), timeout=WAIT)
+        assert page.status.text().startswith("Nothing was saved")
+    assert not (tmp_path / "gone").exists() and database.read_bytes().startswith(b"SQLite format 3")
 
 
 def test_save_a_statement_as_xlsx_and_the_program_report(qtbot, page: ReportsPage, world: dict[str, int],  # type: ignore[no-untyped-def]

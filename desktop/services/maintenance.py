@@ -86,7 +86,8 @@ BACKUP_FOLDER = "backups"
 
 def automatic_backup(db: Database, *, today: date | None = None, keep: int = AUTOMATIC_BACKUPS_KEPT) -> Path | None:
     """The day's automatic backup of an SQLite database: made once a day (when the window first opens that day)
-    in a `backups` folder beside it, as NAME-YYYY-MM-DD.sqlite3 (NAME without .sqlite3); only the newest `keep` days stay.
+    in a `backups` folder beside it, as NAME-YYYY-MM-DD.sqlite3 (NAME without .sqlite3); only the newest `keep`
+    days stay.
 
     None when the day's backup exists already, or for PostgreSQL (backed up on the server). Restore one with
     File ▸ Restore a backup…, or `affiliate-desk restore FILE`.

@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from desktop.services.charts import Chart, save_figure
+from desktop.services.errors import ServiceError
 
 FILTERS = "PNG image (*.png);;SVG image (*.svg)"
 
@@ -71,7 +72,7 @@ class ChartWidget(QFrame):
             target = target.with_suffix(".svg" if "SVG" in chosen else ".png")
         try:
             self.save_to(target)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, ServiceError) as exc:
             QMessageBox.warning(self, "Save chart", f"The chart could not be saved: {exc}")
             return
         settings.setValue("files/chart_folder", str(target.parent))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.db import Database
+from desktop.services.errors import ServiceError
 from desktop.services.metrics import DateRange, add_months
 from desktop.services.reports import (
     PER_AFFILIATE,
@@ -264,7 +265,7 @@ class ReportsPage(QWidget):
         def write(datas: list[Any]) -> None:
             try:
                 pages = print_to_pdf(self._documents(datas), target, page_size_for())
-            except OSError as exc:
+            except (OSError, ServiceError) as exc:  # a folder, a database, no such folder: said, not raised
                 self._error(exc)
                 return
             self.last_paths = [target]
