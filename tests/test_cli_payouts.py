@@ -73,7 +73,7 @@ def test_three_months_of_payouts_end_to_end(program: tuple[Path, Database, dict[
     add_order(db, cara, "C3", date(2026, 1, 30), [("BOOT", "200.00")], status="pending")  # approved in February
     add_order(db, None, "ORGANIC", date(2026, 1, 3), [("HAT", "80.00")])  # nobody's
 
-    code, out, _ = cli(path, "payouts", "build", "--period", "2026-01")
+    code, out, _ = cli(path, "payouts", "build", "--period", "2026-01", "--as-of", "2026-02-05")  # paid after it
     assert code == 0, out
     assert "3 affiliates" in out and "2 to pay 564.00 USD" in out
     jan = figures(db, "2026-01")
@@ -102,10 +102,10 @@ def test_three_months_of_payouts_end_to_end(program: tuple[Path, Database, dict[
     add_order(db, anna, "A4", date(2026, 2, 3), [("HAT", "500.00")])
     add_order(db, cara, "C2", date(2026, 2, 14), [("TENT", "250.00")])
 
-    assert cli(path, "payouts", "build", "--period", "2026-02")[0] == 0
+    assert cli(path, "payouts", "build", "--period", "2026-02", "--as-of", "2026-03-05")[0] == 0
     assert figures(db, "2026-02")["CARA"][8] == D("75.00")
     add_adjustment(db, "2026-02", cara, "bonus", "10.00", "Spring campaign thank-you")
-    code, out, _ = cli(path, "payouts", "build", "--period", "2026-02")
+    code, out, _ = cli(path, "payouts", "build", "--period", "2026-02", "--as-of", "2026-03-05")
     assert code == 0
     assert "Changed since the last build: 1 affiliate(s)." in out
     assert "CARA: payable 75.00 → 85.00" in out

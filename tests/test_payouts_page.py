@@ -139,10 +139,11 @@ def test_mark_paid_and_export(page: PayoutsPage, qtbot: QtBot, db: Database, tmp
             page.export(kind)
         assert str(targets[kind]) in page.message.text()
     assert targets["paypal"].read_text().startswith("anna@example.com,252.00,USD,ANNA,")
-    page.ask_payment = lambda info: PaymentRequest("PP-42", date(2026, 10, 5))  # type: ignore[method-assign]
+    today = date.today()  # the page builds with the orders up to today: it cannot have been paid earlier
+    page.ask_payment = lambda info: PaymentRequest("PP-42", today)  # type: ignore[method-assign]
     qtbot.mouseClick(page.pay_button, Qt.MouseButton.LeftButton)
     assert sheet_info(db, "2026-09").paid_reference == "PP-42"
-    assert page.sheet.heading.text() == "Payout sheet 2026-09 — paid 2026-10-05 · PP-42"
+    assert page.sheet.heading.text() == f"Payout sheet 2026-09 — paid {today.isoformat()} · PP-42"
     assert page.periods_model.index(0, 1).data() == "Paid"
     assert not page.pay_button.isEnabled()
 

@@ -17,7 +17,7 @@ from desktop.services.errors import BadInput, RefusedByState
 from desktop.services.payout_build import Progress, rebuild
 from desktop.services.payout_guards import check_open_for_adjustments, refuse_frozen, sheet_for_update
 from desktop.services.payout_queries import freeze_payees, sheet_info
-from desktop.services.payout_types import MANUAL_KINDS, SheetInfo, check_period
+from desktop.services.payout_types import MANUAL_KINDS, SheetInfo, check_period, period_start
 from desktop.services.plans import freeze_versions_in
 
 REFERENCE_MAX = 200
@@ -72,8 +72,19 @@ def approve_sheet(db: Database, period: str, progress: Progress | None = None) -
     return sheet_info(db, period)
 
 
+def earliest_payment_day(period: str, as_of: date | None, today: date | None = None) -> date:
+    """The first day a sheet can have been paid on: the day it counted its orders up to (never after today).
+
+    Not the approval day: a sheet paid by PayPal on the 5th may be approved and marked paid in the program on the
+    10th (the demo's past months are approved today and paid back then). Before its orders were counted, though,
+    nobody knew what to pay. A sheet without that day falls back to its month's first day.
+    """
+    return min(as_of or period_start(period), today or date.today())
+
+
 def mark_paid(db: Database, period: str, reference: str, paid_on: date | None = None) -> SheetInfo:
-    """Record the payment of an approved sheet: the payment's reference and date."""
+    """Record the payment of an approved sheet: the payment's reference and date (from the day its orders were
+    counted up to until today)."""
     period = check_period(period)
     reference = (reference or "").strip()
     paid_on = paid_on or date.today()
@@ -96,6 +107,13 @@ def mark_paid(db: Database, period: str, reference: str, paid_on: date | None = 
             raise RefusedByState(
                 f"The sheet for {period} was already marked paid on {sheet.paid_at:%Y-%m-%d} "
                 f"(reference {sheet.paid_reference}); a paid sheet never changes."
+            )
+        as_of = json.loads(sheet.settings_json or "{}").get("as_of")
+        earliest = earliest_payment_day(period, date.fromisoformat(as_of) if as_of else None)
+        if paid_on < earliest:
+            raise BadInput(
+                f"The payment date {paid_on.isoformat()} is before {earliest.isoformat()}, the day the {period} "
+                "sheet counted its orders up to: it cannot have been paid earlier."
             )
         # Whom it paid, kept as they were (a later change to the affiliate must not rewrite who was paid). Not at
         # approval: a payee email missing or mistyped then could never be put right for the PayPal file.

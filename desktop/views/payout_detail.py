@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -136,9 +137,12 @@ class LineDetailsDialog(QDialog):
         self.affiliate_id = affiliate_id
         self.resize(1000, 640)
         layout = QVBoxLayout(self)
+        # An affiliate's name, a plan's name or an order id is plain text, never markup (nor an image to load).
         self.heading = QLabel()
         self.heading.setObjectName("pageTitle")
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.figures = QLabel()
+        self.figures.setTextFormat(Qt.TextFormat.RichText)
         self.figures.setWordWrap(True)
         layout.addWidget(self.heading)
         layout.addWidget(self.figures)
@@ -153,6 +157,7 @@ class LineDetailsDialog(QDialog):
         top_box = QVBoxLayout(top)
         top_box.setContentsMargins(0, 0, 0, 0)
         self.lines_label = QLabel()
+        self.lines_label.setTextFormat(Qt.TextFormat.PlainText)
         top_box.addWidget(self.lines_label)
         top_box.addWidget(self.lines, 1)
         top_box.addWidget(self.trace)
@@ -167,6 +172,7 @@ class LineDetailsDialog(QDialog):
         self.add_button = QPushButton("Add bonus or adjustment…")
         self.remove_button = QPushButton("Remove")
         self.message = QLabel()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
@@ -197,8 +203,8 @@ class LineDetailsDialog(QDialog):
         self.figures.setText(
             f"Commission {money(row.commission)}{over} · bonuses {money(row.bonuses)} · adjustments "
             f"{money(row.adjustments)} · carried in {money(row.carried_in)} → payable <b>{money(row.payable)}</b>, "
-            f"carried out {money(row.carried_out)} {row.currency} · {row.status}"
-            + (f" · plan {row.plan}" if row.plan else "")
+            f"carried out {money(row.carried_out)} {escape(row.currency)} · {escape(row.status)}"
+            + (f" · plan {escape(row.plan)}" if row.plan else "")
         )
         self.lines_model.set_rows(list(details.lines))
         orders = len({line.conversion_id for line in details.lines})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.views.page_parts import FieldError
+
+MIN_WIDTH = 460  # the payment dialog: its hint and summary readable, not cut at the dialog's natural 235 px
 
 
 @dataclass(frozen=True)
@@ -93,22 +95,36 @@ class AdjustmentDialog(QDialog):
 
 
 class PaymentDialog(QDialog):
-    """Mark paid: the payment's reference (a PayPal batch id, a transfer reference) and its date."""
+    """Mark paid: the payment's reference (a PayPal batch id, a transfer reference) and its date.
 
-    def __init__(self, period: str, summary: str, parent: QWidget | None = None):
+    The date goes from `earliest` (the day the sheet counted its orders up to, `earliest_payment_day()`) to today.
+    """
+
+    def __init__(
+        self, period: str, summary: str, parent: QWidget | None = None, *, earliest: date | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Mark {period} paid")
+        self.setMinimumWidth(MIN_WIDTH)
         layout = QVBoxLayout(self)
         text = QLabel(f"{summary}\nOnce marked paid, the sheet never changes again.")
+        text.setTextFormat(Qt.TextFormat.PlainText)  # the summary holds plan names and user names
         text.setWordWrap(True)
         layout.addWidget(text)
         form = QFormLayout()
         self.reference = QLineEdit()
-        self.reference.setPlaceholderText("PayPal batch id or bank transfer reference")
+        hint = "PayPal batch id or bank transfer reference"
+        self.reference.setPlaceholderText(hint)
+        self.reference.setMinimumWidth(self.reference.fontMetrics().horizontalAdvance(hint) + 24)
         self.paid_on = QDateEdit(QDate.currentDate())
         self.paid_on.setCalendarPopup(True)
         self.paid_on.setDisplayFormat("yyyy-MM-dd")
         self.paid_on.setMaximumDate(QDate.currentDate())
+        if earliest is not None:
+            self.paid_on.setMinimumDate(QDate(earliest.year, earliest.month, earliest.day))
+            self.paid_on.setToolTip(
+                f"From {earliest.isoformat()}, the day the sheet counted its orders up to, until today."
+            )
         self.error = FieldError()
         form.addRow("Reference", self.reference)
         form.addRow("Paid on", self.paid_on)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop.db import Database
 from desktop.services.errors import ServiceError
+from desktop.services.payout_state import earliest_payment_day
 from desktop.services.payouts import (
     SheetInfo,
     add_adjustment,
@@ -87,6 +88,7 @@ class PayoutsPage(QWidget):
         splitter.setSizes([240, 1000])
         outer.addWidget(splitter, 1)
         self.message = QLabel()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # it quotes payment references, paths and errors
         self.message.setWordWrap(True)
         outer.addWidget(self.message)
         self._show(None)
@@ -209,7 +211,8 @@ class PayoutsPage(QWidget):
         return QMessageBox.question(self, title, question) == QMessageBox.StandardButton.Yes
 
     def ask_payment(self, info: SheetInfo) -> PaymentRequest | None:
-        dialog = PaymentDialog(info.period, describe(info), self)
+        earliest = earliest_payment_day(info.period, info.as_of)
+        dialog = PaymentDialog(info.period, describe(info), self, earliest=earliest)
         return dialog.request() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def ask_adjustment(self, chosen: int | None) -> AdjustmentRequest | None:
