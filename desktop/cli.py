@@ -154,16 +154,24 @@ def cmd_export_affiliates(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from desktop.services.maintenance import check_database
+    from desktop.db import MalformedDatabase
+    from desktop.services.maintenance import check_damaged_file, check_database
 
-    db = _open(args)
     try:
-        report = check_database(db)
-    finally:
-        db.dispose()
+        db = _open(args)
+    except MalformedDatabase as exc:  # refused for use, but what the check is for: its findings are the report
+        if exc.path is None:
+            raise
+        report, name = check_damaged_file(exc.path), str(exc.path)
+    else:
+        try:
+            report = check_database(db)
+        finally:
+            db.dispose()
+        name = db.display_name
     for line in report.messages:
         print(line)
-    print(f"{db.display_name}: {'ok' if report.ok else 'PROBLEMS FOUND'}")
+    print(f"{name}: {'ok' if report.ok else 'PROBLEMS FOUND'}")
     return EXIT_OK if report.ok else EXIT_ERROR
 
 
@@ -244,13 +252,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("affiliate-desk: interrupted; nothing was changed", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # one clear line per problem, never a traceback
-        return _report(exc)
+        return _report(exc, args.db)
 
 
-def _report(exc: Exception) -> int:
-    from desktop.db import DatabaseError
+def _report(exc: Exception, target: str | None = None) -> int:
+    from desktop.db import DatabaseError, MalformedDatabase, QueryError, driver_message, is_damage
     from desktop.services.errors import ServiceError
 
+    if isinstance(exc, QueryError) and is_damage(exc):  # found by a query after opening: a check missed it
+        exc = MalformedDatabase(f"the database is damaged ({driver_message(exc)}). {_restore_advice(target)}")
+    elif isinstance(exc, QueryError):  # the database's own words, without SQLAlchemy's SQL text and parameters
+        print(f"affiliate-desk: database error: {driver_message(exc)}", file=sys.stderr)
+        return EXIT_ERROR
     if isinstance(exc, (DatabaseError, ServiceError)):
         for line in str(exc).splitlines() or [type(exc).__name__]:
             print(f"affiliate-desk: {line}", file=sys.stderr)
@@ -263,6 +276,13 @@ def _report(exc: Exception) -> int:
         return EXIT_ERROR
     print(f"affiliate-desk: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
     return EXIT_ERROR
+
+
+def _restore_advice(target: str | None) -> str:
+    from desktop.db import resolve_target, restore_advice, to_url
+
+    url = to_url(resolve_target(target))
+    return restore_advice(Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None)
 
 
 if __name__ == "__main__":

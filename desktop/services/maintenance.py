@@ -10,11 +10,25 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
-from desktop.db import SQLITE_HEADER, Database, current_revision, head_revision, sqlite_backup
+from desktop.db import (
+    BACKUP_FOLDER,
+    SQLITE_HEADER,
+    Database,
+    copy_file_atomically,
+    current_revision,
+    driver_message,
+    head_revision,
+    is_damage,
+    restore_advice,
+    sqlite_backup,
+)
 from desktop.migrations import SCHEMA_HEAD
 from desktop.models import Affiliate, Program
 from desktop.services.errors import BadInput, RefusedByState
+
+MAX_FINDINGS = 20
 
 
 @dataclass(frozen=True)
@@ -24,36 +38,82 @@ class CheckReport:
 
 
 def check_database(db: Database) -> CheckReport:
-    """SQLite's integrity and foreign-key checks plus the schema version; PostgreSQL: reachable and current."""
+    """SQLite's integrity and foreign-key checks plus the schema version; PostgreSQL: reachable and current.
+
+    A damaged file is reported, never raised: the check exists to find it. What a damaged page keeps from being
+    read (the foreign keys, the schema version, the count) is left out after the damage is told."""
     messages: list[str] = []
-    ok = True
-    with db.engine.connect() as conn:
-        if db.is_sqlite:
-            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
-            if rows != ["ok"]:
-                ok = False
-                messages.extend(f"integrity: {r}" for r in rows[:20])
+    ok, damaged = True, False
+    try:
+        with db.engine.connect() as conn:
+            if db.is_sqlite:
+                driver = conn.connection.driver_connection
+                assert driver is not None
+                findings = _integrity_findings(driver)
+                damaged = bool(findings)
+                messages.extend(f"integrity: {finding}" for finding in findings[:MAX_FINDINGS])
+                if not findings:
+                    messages.append("integrity: ok")
+                fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if fk:
+                    ok = False
+                    messages.append(f"foreign keys: {len(fk)} rows point at missing records")
+                else:
+                    messages.append("foreign keys: ok")
             else:
-                messages.append("integrity: ok")
-            fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if fk:
-                ok = False
-                messages.append(f"foreign keys: {len(fk)} rows point at missing records")
-            else:
-                messages.append("foreign keys: ok")
+                conn.execute(text("SELECT 1"))
+                messages.append("server: reachable")
+        revision, head = current_revision(db), head_revision()
+        if revision != head:
+            ok = False
+            messages.append(f"schema: version {revision}, expected {head}")
         else:
-            conn.execute(text("SELECT 1"))
-            messages.append("server: reachable")
-    revision, head = current_revision(db), head_revision()
-    if revision != head:
-        ok = False
-        messages.append(f"schema: version {revision}, expected {head}")
-    else:
-        messages.append(f"schema: version {revision} (current)")
-    with db.read() as session:
-        affiliates = session.scalar(select(func.count()).select_from(Affiliate)) or 0
-    messages.append(f"affiliates: {affiliates}")
-    return CheckReport(ok=ok, messages=tuple(messages))
+            messages.append(f"schema: version {revision} (current)")
+        with db.read() as session:
+            affiliates = session.scalar(select(func.count()).select_from(Affiliate)) or 0
+        messages.append(f"affiliates: {affiliates}")
+    except DBAPIError as exc:
+        if not is_damage(exc):
+            raise
+        if not damaged:
+            messages.append(f"integrity: {driver_message(exc)}")
+        damaged = True
+    if damaged:
+        messages.append(f"The file is damaged. {restore_advice(db.path)}")
+    return CheckReport(ok=ok and not damaged, messages=tuple(messages))
+
+
+def check_damaged_file(path: Path) -> CheckReport:
+    """The integrity check of an SQLite file that opening refused as damaged, read without using it otherwise."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        findings = _integrity_findings(conn)
+    finally:
+        conn.close()
+    messages = [f"integrity: {finding}" for finding in findings[:MAX_FINDINGS]] or ["integrity: ok"]
+    if findings:
+        messages.append(f"The file is damaged. {restore_advice(path)}")
+    return CheckReport(ok=not findings, messages=tuple(messages))
+
+
+def _integrity_findings(conn: sqlite3.Connection, check: str = "integrity_check") -> list[str]:
+    """PRAGMA integrity_check's findings (or quick_check's, without the indexes' contents), none for a sound file.
+
+    Where a page is too damaged to walk, SQLite ends the full check with an error ("database disk image is
+    malformed") instead of listing: the first finding is then asked for alone, which it can still name."""
+    try:
+        rows = conn.execute(f"PRAGMA {check}").fetchall()
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        try:
+            rows = conn.execute("PRAGMA quick_check(1)").fetchall()
+        except sqlite3.DatabaseError:
+            rows = []
+        rows = [row for row in rows if row[0] != "ok"] + [(str(exc),)]
+    # one row may hold several lines, under a heading: "*** in database main ***\nPage 14: ..."
+    lines = [line for row in rows for line in str(row[0]).splitlines() if line and not line.startswith("***")]
+    return [] if lines == ["ok"] else lines
 
 
 def is_empty(db: Database) -> bool:
@@ -81,7 +141,6 @@ def backup_database(db: Database, target: Path | str) -> Path:
 
 
 AUTOMATIC_BACKUPS_KEPT = 7
-BACKUP_FOLDER = "backups"
 
 
 def automatic_backup(db: Database, *, today: date | None = None, keep: int = AUTOMATIC_BACKUPS_KEPT) -> Path | None:
@@ -103,6 +162,17 @@ def automatic_backup(db: Database, *, today: date | None = None, keep: int = AUT
         return None
     folder.mkdir(exist_ok=True)
     sqlite_backup(db.path, target)
+    # The copy is a page-by-page one, damaged pages included: a damaged backup must not take the place of the
+    # sound ones pruned below.
+    copy = sqlite3.connect(f"file:{target}?mode=ro&immutable=1", uri=True)
+    try:
+        findings = _integrity_findings(copy, "quick_check")
+    finally:
+        copy.close()
+    if findings:
+        target.unlink()
+        raise RefusedByState(f"{db.path.name} is damaged ({findings[0]}): no backup was made today, and the "
+                             "earlier ones are kept")  # fmt: skip
     ours = re.compile(rf"{re.escape(stem)}-\d{{4}}-\d{{2}}-\d{{2}}\.sqlite3")
     made = sorted(path for path in folder.iterdir() if ours.fullmatch(path.name))  # dates sort as text
     for old in made[: max(0, len(made) - keep)]:
@@ -154,7 +224,11 @@ def restore_database(db_path: Path, source: Path | str) -> Path:
                              f"knows up to {SCHEMA_HEAD}): update the application first; nothing was "
                              "replaced")  # fmt: skip
     if db_path.exists():
-        sqlite_backup(db_path, restore_aside_path(db_path))
+        aside = restore_aside_path(db_path)
+        try:
+            sqlite_backup(db_path, aside)
+        except sqlite3.DatabaseError:  # a file too damaged to be read as a database: its bytes are kept aside
+            copy_file_atomically(db_path, aside)
     tmp = db_path.with_name(f".{db_path.name}.restore.tmp")
     sqlite_backup(source, tmp, immutable=still)
     for suffix in ("-wal", "-shm"):

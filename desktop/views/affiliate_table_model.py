@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from desktop.db import QueryError
 from desktop.services.affiliates import AffiliateRow
 
 PAGE_SIZE = 200
@@ -46,7 +47,13 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class AffiliateTableModel(QAbstractTableModel):
-    """Rows arrive a page at a time through `fetch_page`; sorting is done by the database."""
+    """Rows arrive a page at a time through `fetch_page`; sorting is done by the database.
+
+    A query that fails (a damaged file) is not raised: the views call `fetchMore` and `sort` from Qt's event loop,
+    where nobody could catch it. The rows stop there and `load_failed` carries the error to whoever tells it.
+    """
+
+    load_failed = Signal(object)  # the exception
 
     def __init__(self, fetch_page: FetchPage, count: Callable[[], int], parent: Any = None):
         super().__init__(parent)
@@ -62,11 +69,18 @@ class AffiliateTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         """Start over from the first page (after a filter, sort or data change)."""
+        failure: QueryError | None = None
+        try:
+            total = self._count()
+            rows = self._fetch_page(self._sort, self._descending, 0, PAGE_SIZE)
+        except QueryError as exc:
+            failure, total, rows = exc, 0, []
         self.beginResetModel()
         self._scores = {}
-        self._total = self._count()
-        self._rows = self._fetch_page(self._sort, self._descending, 0, PAGE_SIZE)
+        self._total, self._rows = total, rows
         self.endResetModel()
+        if failure is not None:
+            self.load_failed.emit(failure)
 
     @property
     def total(self) -> int:
@@ -78,7 +92,12 @@ class AffiliateTableModel(QAbstractTableModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid():
             return
-        page = self._fetch_page(self._sort, self._descending, len(self._rows), PAGE_SIZE)
+        try:
+            page = self._fetch_page(self._sort, self._descending, len(self._rows), PAGE_SIZE)
+        except QueryError as exc:
+            self._total = len(self._rows)  # no more asking: the view would ask again at every scroll
+            self.load_failed.emit(exc)
+            return
         if not page:
             self._total = len(self._rows)
             return

@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.db import Database
+from desktop.db import Database, QueryError
 from desktop.services.dashboard import RANGE_CHOICES, Dashboard, Tile, dashboard_charts, date_range_for, get_dashboard
 from desktop.services.metrics import DateRange, format_value
 from desktop.services.targets import program_today_of
 from desktop.views.chart_widget import ChartWidget
-from desktop.views.page_parts import page_title
+from desktop.views.page_parts import error_text, page_title
 from desktop.views.tasks import Task
 
 FIRST_LOAD_DELAY_MS = 250  # after the window's first paint: start-up never waits for the numbers or matplotlib
@@ -200,7 +200,11 @@ class DashboardPage(QWidget):
             return
         self._generation += 1
         generation = self._generation
-        db, rng = self.db, self.current_range()
+        try:
+            db, rng = self.db, self.current_range()  # the program's time zone, read here on the GUI thread
+        except QueryError as exc:
+            self._failed(exc)
+            return
 
         def work(_progress: Any) -> tuple[int, Dashboard, dict[str, Any]]:
             data = get_dashboard(db, rng)
@@ -239,7 +243,7 @@ class DashboardPage(QWidget):
     def _failed(self, exc: Exception) -> None:
         """Whichever range it was for, a failure is worth telling."""
         self.unsetCursor()
-        self.notice.setText(f"The dashboard could not be computed: {exc}")
+        self.notice.setText(f"The dashboard could not be computed: {error_text(exc)}")
         self.notice.setStyleSheet(f"color: {BAD};")
         self.notice.show()
 

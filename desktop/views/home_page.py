@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.db import Database
+from desktop.db import Database, QueryError
 from desktop.services.maintenance import is_empty
 from desktop.views.dashboard_page import DashboardPage
 from desktop.views.page_parts import page_title
@@ -93,7 +93,12 @@ class HomePage(QWidget):
         return self.stack.currentWidget() is self.welcome
 
     def refresh(self) -> None:
-        if is_empty(self.db):
+        try:
+            empty = is_empty(self.db)
+        except QueryError:
+            self.stack.setCurrentWidget(self.overview)  # not the welcome of a new database; the window says why
+            raise
+        if empty:
             self.stack.setCurrentWidget(self.welcome)
         else:
             self.stack.setCurrentWidget(self.overview)

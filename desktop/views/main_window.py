@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -17,11 +17,12 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from desktop import __version__
-from desktop.db import Database, DatabaseError, InstanceLock, open_database
+from desktop.db import Database, DatabaseError, InstanceLock, QueryError, is_damage, open_database
 from desktop.services.maintenance import (
     BACKUP_FOLDER,
     automatic_backup,
@@ -29,6 +30,7 @@ from desktop.services.maintenance import (
     restore_aside_path,
     restore_database,
 )
+from desktop.views.page_parts import error_text
 from desktop.views.tasks import Task, run_with_progress
 
 MAX_RECENT = 8
@@ -90,8 +92,19 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(190)
         self.stack = QStackedWidget()
+        # Above every page while the open database is damaged: each page would otherwise fail on its own.
+        self.damage_notice = QLabel()
+        self.damage_notice.setObjectName("damageNotice")
+        self.damage_notice.setWordWrap(True)
+        self.damage_notice.setStyleSheet("color: #b3261e; padding: 8px 24px; font-weight: 600;")
+        self.damage_notice.hide()
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        right.addWidget(self.damage_notice)
+        right.addWidget(self.stack, 1)
         layout.addWidget(self.navigation)
-        layout.addWidget(self.stack, 1)
+        layout.addLayout(right, 1)
         self.setCentralWidget(central)
         self.navigation.currentRowChanged.connect(self._on_navigate)
 
@@ -124,6 +137,7 @@ class MainWindow(QMainWindow):
             self.navigation.addItem(item)
         self.navigation.blockSignals(False)
         self.db_label.setText(f"Database: {self.db.display_name}")
+        self.damage_notice.hide()
         self.show_page("home")
 
     def page(self, key: str) -> QWidget:
@@ -150,6 +164,10 @@ class MainWindow(QMainWindow):
             welcome.import_requested.connect(self.import_affiliates)
         elif key == "program":
             page.saved.connect(self.refresh_all)  # type: ignore[attr-defined]
+        for model in page.findChildren(QAbstractItemModel):  # tables paging rows in as they scroll: no caller to
+            failed = getattr(model, "load_failed", None)  # catch a failed query, so they tell it here
+            if failed is not None:
+                failed.connect(self.report_database_error)
         return page
 
     def page_keys(self) -> list[str]:
@@ -170,19 +188,35 @@ class MainWindow(QMainWindow):
             return
         leaving = self.stack.currentWidget()
         keep = getattr(leaving, "keep_unsaved", None)
-        if keep is not None and leaving is not self._built.get(PAGES[row][0]):
-            keep()  # drafts are saved as the page is left (settings not saved stay in their form, named at close)
-        page = self.page(PAGES[row][0])
-        refresh = getattr(page, "refresh", None)
-        if refresh is not None:
-            refresh()
-        self.stack.setCurrentIndex(row)
+        try:
+            if keep is not None and leaving is not self._built.get(PAGES[row][0]):
+                keep()  # drafts are saved as the page is left (settings not saved stay in their form, named at close)
+            page = self.page(PAGES[row][0])
+            refresh = getattr(page, "refresh", None)
+            if refresh is not None:
+                refresh()
+        except QueryError as exc:  # the page shows what it has; the window says what failed
+            self.report_database_error(exc)
+        finally:  # whatever happened, the page highlighted is the page shown
+            self.stack.setCurrentIndex(row)
 
     def refresh_all(self) -> None:
         page = self.stack.currentWidget()
         refresh = getattr(page, "refresh", None)
         if refresh is not None:
-            refresh()
+            try:
+                refresh()
+            except QueryError as exc:
+                self.report_database_error(exc)
+
+    def report_database_error(self, exc: BaseException) -> None:
+        """A query under a page failed: a damaged file is told above every page until another database is open,
+        any other failure in the status bar. In the user's words either way, never the SQL."""
+        if is_damage(exc):
+            self.damage_notice.setText(error_text(exc))
+            self.damage_notice.show()
+        else:
+            self.statusBar().showMessage(error_text(exc), 15_000)
 
     # menus --------------------------------------------------------------------------------------------
 

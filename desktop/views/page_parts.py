@@ -1,4 +1,4 @@
-"""Small building blocks shared by the pages: titles, KPI cards, field error labels, read-only tables."""
+"""Small building blocks shared by the pages: titles, KPI cards, field error labels, read-only tables, error texts."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from desktop.db import QueryError, driver_message, is_damage
+
+RESTORE_ADVICE = "Restore a backup: File ▸ Restore a backup…"
 
 
 class FormScrollArea(QScrollArea):
@@ -180,3 +184,13 @@ def table_of(headers: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> QTabl
     table.horizontalHeader().setStretchLastSection(True)
     table.resizeColumnsToContents()
     return table
+
+
+def error_text(exc: BaseException) -> str:
+    """An error in the user's words. A database error is its driver's sentence, without the SQL statement and the
+    parameters SQLAlchemy's text carries; a damaged file's says what to do about it."""
+    if isinstance(exc, QueryError) and is_damage(exc):
+        return f"This database file is damaged ({driver_message(exc)}). {RESTORE_ADVICE}"
+    if isinstance(exc, QueryError):
+        return f"The database could not answer: {driver_message(exc)}"
+    return str(exc) or type(exc).__name__
