@@ -111,7 +111,7 @@ def conversion_summary_lines(
         lines.append(f"Status or refund changed on {plural(summary.status_changes, 'order')} (kept in their history).")
     if summary.paid_orders_changed:
         paid = plural(summary.paid_orders_changed, "changed order")
-        lines.append(f"{paid} on a paid sheet: only status and refund were taken.")
+        lines.append(f"{paid} on an approved or paid payout sheet: only status and refund were taken.")
     if summary.unknown_coupons:
         shown = ", ".join(f"{code} ({count:,})" for code, count in summary.unknown_coupons[:10])
         more = f" and {len(summary.unknown_coupons) - 10:,} more" if len(summary.unknown_coupons) > 10 else ""
@@ -122,8 +122,7 @@ def conversion_summary_lines(
         lines.append(summary.future_note)
     if summary.ignored_columns:
         lines.append(f"Columns not read: {', '.join(summary.ignored_columns)}.")
-    separator = "a dot" if summary.decimal_separator == "." else "a comma"
-    lines.append(f"Amounts read with {separator} as decimal separator ({summary.decimal_reason}).")
+    lines.append(summary.amounts_note)
     if summary.date_order != "ymd":
         written = DATE_ORDERS[summary.date_order].split(" (")[0]
         why = summary.date_reason or ("as --dates says" if dates_asked else "as the mapping says")

@@ -154,7 +154,7 @@ def test_recompute_after_a_coupon_changes_hands(db: Database, partners: dict[str
     )
     import_conversions(db, path)
     assert orders(db)["Q-1"]["detail"] == (
-        "no coupon, referral code or click: organic (coupon NEW10 belongs to no affiliate)"
+        "organic: coupon NEW10 belongs to no affiliate, and no referral code or click"
     )
     with db.write() as session:
         session.add(CouponCode(affiliate_id=partners["TOM"], code="NEW10", code_key="NEW10"))

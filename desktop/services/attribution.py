@@ -172,9 +172,25 @@ def attribute(
             return Attribution("click", hit[1], click_detail(rules, visitor_id, hit[0], occurred_at) + beats)
     if coupon is not None:
         return Attribution("coupon", coupon[1], f"coupon {coupon[0]} (no referral code or click)")
-    if unknown_coupon:
-        return Attribution("organic", None, f"{ORGANIC_DETAIL} (coupon {unknown_coupon} belongs to no affiliate)")
+    if unknown_coupon:  # organic_detail(unknown_coupon), written out: this runs once per order that reaches here
+        detail = f"organic: coupon {unknown_coupon} belongs to no affiliate, and no referral code or click"
+        return Attribution("organic", None, detail)
     return Attribution("organic", None, ORGANIC_DETAIL)
+
+
+def organic_detail(unknown_coupon: str | None = None, lost_referral: str | None = None) -> str:
+    """Why an order is organic, naming what it did have: a coupon that is no affiliate's, a referral code whose
+    affiliate is gone (when attributing again)."""
+    had, missing = [], ["coupon", "referral code", "click"]
+    if unknown_coupon:
+        had.append(f"coupon {unknown_coupon} belongs to no affiliate")
+        missing.remove("coupon")
+    if lost_referral:
+        had.append(f"referral code {lost_referral} is no affiliate's now")
+        missing.remove("referral code")
+    if not had:
+        return ORGANIC_DETAIL
+    return f"organic: {', '.join(had)}, and no {' or '.join(missing)}"
 
 
 def click_detail(rules: AttributionRules, visitor_id: str, clicked_at: datetime, occurred_at: datetime) -> str:
@@ -402,7 +418,7 @@ def _reattribute(
         found = attributor.decide(coupon_text, referral_code, visitor, occurred_at, clicks)
         new_detail = found.detail
         if found.reason == "organic" and referral_code:
-            new_detail += f" (referral code {referral_code} is no affiliate's now)"
+            new_detail = organic_detail(attributor.signals(coupon_text, referral_code)[2], referral_code)
         if (found.affiliate_id, found.reason, new_detail) != (affiliate_id, reason, detail):
             updates.append(
                 {"b_id": cid, "b_affiliate": found.affiliate_id, "b_reason": found.reason, "b_detail": new_detail}

@@ -19,7 +19,9 @@ from desktop.db import Database
 from desktop.models import Conversion
 from desktop.money import from_cents
 from desktop.services.attribution import (
+    IN_CHUNK,
     AffiliateDirectory,
+    Attribution,
     AttributionRules,
     Attributor,
     ClickIndex,
@@ -106,10 +108,11 @@ class ConversionSummary:
     unknown_coupons: tuple[tuple[str, int], ...] = ()  # (code that is no affiliate's, orders), most used first
     skipped: tuple[tuple[str, int], ...] = ()  # (why, rows) left out on purpose, e.g. checkout drafts
     status_changes: int = 0
-    paid_orders_changed: int = 0  # on a paid sheet: only their status and refund were updated
+    paid_orders_changed: int = 0  # on an approved or paid payout sheet: only their status and refund were updated
     amount: Decimal = Decimal("0.00")
     first_day: date | None = None
     last_day: date | None = None
+    currency: str = ""  # the program's: every amount is in it (orders in another one are problems)
     date_order: str = "ymd"  # how dates that are not ISO 8601 were read (conversion_values.DATE_ORDERS)
     date_reason: str = ""  # when the file's dates showed it: "'13/10/2026' on line 5 shows it"
     dates_unclear: str = ""  # the first date that could be day or month first, when no date shows which
@@ -122,6 +125,13 @@ class ConversionSummary:
             return ""
         return (f"The latest order is dated {self.last_day.isoformat()}, after today ({self.today.isoformat()}): "
                 "check the dates in the file (a mistyped year?).")  # fmt: skip
+
+    @property
+    def amounts_note(self) -> str:
+        """How amounts were read, one sentence for the command line and the window alike."""
+        separator = "a dot" if self.decimal_separator == "." else "a comma"
+        why = f" ({self.decimal_reason})" if self.decimal_reason else ""
+        return f"Amounts read with {separator} as decimal separator{why}."
 
     @property
     def organic(self) -> int:
@@ -272,6 +282,7 @@ class _Run:
             status_changes=t.status_changes,
             paid_orders_changed=t.paid_changed,
             amount=from_cents(t.cents),
+            currency=self.settings.currency,
             first_day=t.first.date() if t.first else None,
             last_day=t.last.date() if t.last else None,
             date_order=self.date_order,
@@ -343,6 +354,7 @@ class _Run:
             with self.db.read() as session:
                 self._read(session, reader, ahead, rows, None)
                 ctx.take(table)
+            self._check_rows()
             self._done(rows)
             return None
         with self._transaction(estimate) as db:
@@ -357,7 +369,8 @@ class _Run:
                 self.progress(rows.count, rows.count, f"Saving {self.tally.orders:,} orders…")
             store.finish()
             ctx.take(table)
-            if ctx.problem_count:
+            self._check_rows()
+            if self.problem_count:
                 raise BadInput(self.problems())
             t = self.tally
             count_batch_in(db, batch_id, self.preset_name, t.rows, t.new, t.updated, t.unchanged)
@@ -376,6 +389,11 @@ class _Run:
             return
         with self.db.write() as session:
             yield ConnectionExecutor(session.connection())
+
+    def _check_rows(self) -> None:
+        """A file of only a header (blank lines aside) is a mistake, not an import of nothing."""
+        if not self.tally.rows:
+            self.header_problems.append(Problem(self.path.name, None, None, "has no orders: only a header"))
 
     def _done(self, rows: CountedRows) -> None:
         if self.progress is not None:
@@ -422,12 +440,15 @@ class _Run:
         changed: list[tuple[StoredOrder, OrderRecord]] = []
         reasons = tally.reasons
         decide = attributor.decide
+        kept = self._kept(session, existing) if existing else {}
         for record in records:
             result = decide(record.coupon, record.referral, record.visitor, record.occurred_at, clicks)
-            record.attribution, record.affiliate_id, record.detail = result
-            reasons[result[0]] += 1
             if record.coupon and result[0] != "coupon" or record.referral and result[0] != "referral":
                 self._note_signals(reader, record)
+            if kept:
+                result = kept.get(record.order_id, result)
+            record.attribution, record.affiliate_id, record.detail = result
+            reasons[result[0]] += 1
             if not existing:
                 new.append(record)
                 continue
@@ -510,14 +531,31 @@ class _Run:
             message = f"no affiliate has the code '{referral_code}'"
             self.ctx.problem(line, reader.referral_column(), message)
 
+    def _kept(self, session: Session, existing: Mapping[str, StoredOrder]) -> dict[str, Attribution]:
+        """The stored attribution of the orders already on an approved or paid payout sheet, by order id: a
+        re-import takes only their status and refund (ConversionStore.update), so theirs is what the summary
+        counts and the preview shows."""
+        frozen = {old.id: order_id for order_id, old in existing.items() if old.paid_sheet_id is not None}
+        if not frozen:
+            return {}
+        ids = list(frozen)
+        stored = select(Conversion.id, Conversion.attribution, Conversion.affiliate_id, Conversion.attribution_detail)
+        kept: dict[str, Attribution] = {}
+        for first in range(0, len(ids), IN_CHUNK):
+            chunk = ids[first : first + IN_CHUNK]
+            for cid, reason, affiliate_id, detail in session.execute(stored.where(Conversion.id.in_(chunk))):
+                kept[frozen[cid]] = Attribution(reason, affiliate_id, detail or "")
+        return kept
+
     def _check_update(self, old: StoredOrder, record: OrderRecord) -> None:
         if old.paid_sheet_id is None:
             return
         self.tally.paid_changed += 1
         if record.refunded > old.amount:
             assert self.ctx is not None
-            message = (f"order {record.order_id} is on a paid sheet with the amount {from_cents(old.amount)}; "
-                       f"its refund {from_cents(record.refunded)} cannot be more than that")  # fmt: skip
+            message = (f"order {record.order_id} is on an approved or paid payout sheet with the amount "
+                       f"{from_cents(old.amount)}; its refund {from_cents(record.refunded)} cannot be more than "
+                       "that")  # fmt: skip
             self.ctx.problem(record.line, None, message)
 
     def _clicks(self, session: Session, records: list[OrderRecord]) -> ClickIndex | None:

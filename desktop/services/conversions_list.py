@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 
 from desktop.db import Database
 from desktop.models import (
@@ -28,7 +29,7 @@ class ConversionFilter:
     status: str | None = None
     type: str | None = None
     attributed: bool | None = None  # True: to an affiliate; False: organic
-    search: str = ""  # order id or customer email, prefix match
+    search: str = ""  # order id or customer email: see _search
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,34 @@ def _affiliates_meant(text: str) -> Select:
     return select(Affiliate.id).where(or_(exact, and_(~has_exact, loose)))
 
 
-def _filtered(flt: ConversionFilter, query: Select) -> Select:
+ORDER_NUMBER = re.compile(r"#*[0-9]+")  # what a shop numbers its orders with: "1001", "#1001"
+
+
+def _search(text: str, sqlite: bool) -> ColumnElement[bool]:
+    """The orders a search text finds; a leading "#" does not count ("1001" finds Shopify's "#1001").
+
+    An order number (digits) finds the orders whose id is it or starts with it, with or without the "#": the
+    order_id index finds them among 1,000,000 at once. Other text is looked for anywhere in the order id and the
+    customer email, ignoring case: that reads every order (about a third of a second for 1,000,000 on SQLite).
+    """
+    bare = text.lstrip("#") or text
+    ids = Conversion.order_id
+    if ORDER_NUMBER.fullmatch(text):
+        if sqlite:  # GLOB, unlike LIKE, tells case apart as the index does: so the index finds the prefix
+            return or_(ids.op("GLOB")(f"{bare}*"), ids.op("GLOB")(f"#{bare}*"))
+        return or_(ids.startswith(bare, autoescape=True), ids.startswith(f"#{bare}", autoescape=True))
+    pattern = "%" + bare.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if sqlite:  # LIKE ignores case there (ASCII letters), at half the cost of ilike's lower() on both sides
+        return or_(ids.like(pattern, escape="\\"), Conversion.customer_email.like(pattern, escape="\\"))
+    return or_(ids.ilike(pattern, escape="\\"), Conversion.customer_email.ilike(pattern, escape="\\"))
+
+
+def _reads_every_order(flt: ConversionFilter) -> bool:
+    text = flt.search.strip()
+    return bool(text) and not ORDER_NUMBER.fullmatch(text)
+
+
+def _filtered(flt: ConversionFilter, query: Select, sqlite: bool) -> Select:
     conditions = []
     if flt.period:
         start, end = _period_bounds(flt.period)
@@ -142,19 +170,13 @@ def _filtered(flt: ConversionFilter, query: Select) -> Select:
         conditions.append(Conversion.affiliate_id.is_(None))
     text = flt.search.strip()
     if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(
-            or_(
-                Conversion.order_id.like(f"{escaped}%", escape="\\"),
-                Conversion.customer_email.like(f"{escaped.lower()}%", escape="\\"),
-            )
-        )
+        conditions.append(_search(text, sqlite))
     return query.where(and_(*conditions)) if conditions else query
 
 
 def count_conversions(db: Database, flt: ConversionFilter) -> int:
     with db.read() as session:
-        return int(session.scalar(_filtered(flt, select(func.count()).select_from(Conversion))) or 0)
+        return int(session.scalar(_filtered(flt, select(func.count()).select_from(Conversion), db.is_sqlite)) or 0)
 
 
 def _row_query() -> Select:
@@ -178,7 +200,7 @@ def list_conversions(
     db: Database, flt: ConversionFilter, *, after: PageKey | None = None, limit: int = 200
 ) -> list[ConversionRow]:
     """One page, newest first. Keyset paging (`after` = the last row's key) stays fast a million rows deep."""
-    query = _filtered(flt, _row_query())
+    query = _filtered(flt, _row_query(), db.is_sqlite)
     if after is not None:
         query = query.where(
             or_(
@@ -192,7 +214,13 @@ def list_conversions(
                 ),
             )
         )
-    query = query.order_by(Conversion.local_date.desc(), Conversion.occurred_at.desc(), Conversion.id.desc())
+    newest: Any = Conversion.local_date
+    if db.is_sqlite and _reads_every_order(flt):
+        # "+local_date" keeps SQLite from walking the date index newest first, looking each order up to test the
+        # text: seconds on 1,000,000 orders when the text is rare. Reading the table and sorting what matches
+        # takes the third of a second the count takes.
+        newest = literal_column(f"+{Conversion.__tablename__}.local_date")
+    query = query.order_by(newest.desc(), Conversion.occurred_at.desc(), Conversion.id.desc())
     with db.read() as session:
         rows = session.execute(query.limit(limit)).all()
     return [ConversionRow(*row) for row in rows]
@@ -203,17 +231,18 @@ def page_key(row: ConversionRow) -> PageKey:
 
 
 def conversion_periods(db: Database) -> list[str]:
-    """The months that have conversions, newest first."""
-    with db.read() as session:
-        first = session.scalar(select(func.min(Conversion.local_date)))
-        last = session.scalar(select(func.max(Conversion.local_date)))
-    if first is None or last is None:
-        return []
+    """The months that have conversions, newest first (a mistyped year adds its month, not the years between).
+
+    One look in the date index per month: the latest day before the month found last. Reading the distinct
+    months of every order would read all of them.
+    """
     periods = []
-    year, month = last.year, last.month
-    while (year, month) >= (first.year, first.month):
-        periods.append(f"{year:04d}-{month:02d}")
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    with db.read() as session:
+        last = session.scalar(select(func.max(Conversion.local_date)))
+        while last is not None:
+            periods.append(f"{last:%Y-%m}")
+            before = last.replace(day=1)
+            last = session.scalar(select(func.max(Conversion.local_date)).where(Conversion.local_date < before))
     return periods
 
 

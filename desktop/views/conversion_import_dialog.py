@@ -18,10 +18,17 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.db import Database
-from desktop.services.conversion_import import ConversionPreview, import_conversions, preview_conversions
+from desktop.money import format_money
+from desktop.services.conversion_import import (
+    ConversionPreview,
+    ConversionSummary,
+    import_conversions,
+    preview_conversions,
+)
 from desktop.services.conversion_mappings import get_saved_mapping, list_mappings
-from desktop.services.conversion_presets import FIELDS, PRESETS
+from desktop.services.conversion_presets import FIELDS, PRESET_LABELS, PRESETS
 from desktop.services.conversion_values import DATE_ORDERS, both_readings
+from desktop.services.fraud_rules import plural
 from desktop.views.import_parts import ImportDialog, dates_combo
 from desktop.views.page_parts import table_of
 from desktop.views.tasks import run_with_progress
@@ -155,7 +162,7 @@ class ConversionImportDialog(ImportDialog):
         s = preview.summary
         self.map_button.setDefault(s.preset == "unknown")
         whole_file = [p for p in preview.problems if p.line is None and p.column is None]
-        if not s.columns and s.rows == 0 and whole_file:  # empty, or not a table at all: mapping cannot help
+        if s.rows == 0 and whole_file:  # empty, only a header, or not a table at all: mapping cannot help
             self.map_button.setDefault(False)
             self.summary.setText(f"<b style='color:#b3261e'>{_plain(str(whole_file[0]))}</b>")
             self.tabs.clear()
@@ -191,9 +198,10 @@ class ConversionImportDialog(ImportDialog):
             why = f" ({s.date_reason})" if s.date_reason else ""
             dates = f" Dates: {DATE_ORDERS[s.date_order].split(' (')[0]}{_plain(why)}."
         text = (
-            f"<b>{s.orders:,} orders</b> in {s.rows:,} rows ({days}), {s.amount:,.2f} in total. "
+            f"<b>{plural(s.orders, 'order')}</b> in {plural(s.rows, 'row')} ({days}), "
+            f"{_plain(format_money(s.amount, s.currency))} in total. "
             f"<b>{s.new:,} new, {s.updated:,} updated, {s.unchanged:,} unchanged.</b><br>"
-            f"Read as: {_plain(s.preset)} — {_plain(s.preset_reason)}. Amounts: {_plain(s.decimal_reason)}.{dates}<br>"
+            f"Read as: {_plain(_read_as(s))}. {_plain(s.amounts_note)}{dates}<br>"
             f"Attribution: {attribution}."
         )
         if s.future_note:
@@ -259,6 +267,16 @@ class ConversionImportDialog(ImportDialog):
             failed,
         )
         self.task.cancelled.connect(cancelled)
+
+
+def _read_as(summary: ConversionSummary) -> str:
+    """How the file is read: the preset and why (its reason names it), or a saved mapping that fitted; columns
+    mapped in the window listed in the words of the Recognised columns tab."""
+    label = PRESET_LABELS["mapping"]
+    if summary.preset == "mapping" and summary.preset_reason.startswith(label):
+        mapped = "; ".join(f"'{column}' as {readable_meaning(meaning)}" for column, meaning in summary.columns)
+        return f"{label}: {mapped}"
+    return summary.preset_reason or summary.preset
 
 
 def readable_meaning(meaning: str) -> str:
