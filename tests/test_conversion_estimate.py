@@ -110,25 +110,30 @@ def test_an_order_in_another_currency_than_the_programs_earns_nothing(program: D
     )
 
 
-def test_orders_an_approved_sheet_left_behind_count_on_the_next_sheet(program: Database, tmp_path: Path) -> None:
+def test_orders_an_approved_sheet_left_behind_go_on_the_next_sheet_priced_in_their_own_month(
+    program: Database, tmp_path: Path
+) -> None:
     """With a 30-day hold the October sheet, approved on 5 November, cannot take a late October order: the November
-    sheet takes it, together with November's orders, and the tier counts them all. The estimate says so."""
+    sheet takes it, priced in October (October's orders make its tier, not November's). The estimate says so."""
     from desktop.services.payout_state import approve_sheet
 
     save_program(program, replace(get_program(program), hold_days=30))
     load(program, tmp_path, "A-0,2026-09-20T10:00:00,10.00,TENT,OMAR,approved\n"
+                            "J-0,2026-10-02T10:00:00,100.00,TENT,JANE,approved\n"
                             "A-1,2026-10-25T10:00:00,120.00,TENT,JANE,approved\n"
                             "A-2,2026-11-10T10:00:00,50.00,BAG,JANE,approved\n")  # fmt: skip
     build_payout_sheet(program, "2026-10", as_of=date(2026, 11, 5))  # takes orders up to 6 October only
     approve_sheet(program, "2026-10")
 
     late = order(program, "A-1", today=date(2026, 11, 20))
-    assert late.estimate_total == D("14.40")  # 120.00 + 50.00 reach the 150.00 tier: 12 %
+    assert late.estimate_total == D("14.40")  # 100.00 paid + 120.00 of October reach the 150.00 tier: 12 %
     assert "the 2026-10 sheet was approved without it, so it goes on the 2026-11 sheet" in late.commission_note
-    assert "1 approved order this affiliate has in 2026-11 so far and the 1 earlier one" in late.commission_note
+    assert "the 1 approved order this affiliate has in 2026-10 on no approved sheet" in late.commission_note
+    assert "and the 1 already paid" in late.commission_note
+    assert late.estimate[0].trace.startswith("Oct 2026 order, priced in its own month · ")
     november = order(program, "A-2", today=date(2026, 11, 20))
-    assert november.estimate_total == D("6.00")  # not 5.00: October's order counts for the tier
-    assert "2026-11 sheet decides" in november.commission_note and "1 earlier one" in november.commission_note
+    assert november.estimate_total == D("5.00")  # November's 50.00 alone: October's orders do not lift it
+    assert "2026-11 sheet decides" in november.commission_note and "already paid" not in november.commission_note
 
     build_payout_sheet(program, "2026-11", as_of=date(2026, 12, 15))  # after both holds: it takes both
     for estimate in (late, november):

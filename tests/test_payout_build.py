@@ -248,3 +248,52 @@ def test_the_same_months_on_sqlite_and_postgresql(any_db: Database, tmp_path: Pa
     workbook = load_workbook(export_xlsx(db, "2026-02", tmp_path / "feb.xlsx"))
     assert workbook["Order lines"].max_row == 2 and workbook["Adjustments"].max_row == 2
     assert export_csv(db, "2026-02", tmp_path / "feb.csv").read_text(encoding="utf-8-sig").count("\n") == 3
+
+
+def test_a_held_order_earns_what_it_would_have_earned_on_time(db: Database) -> None:
+    """DESIGN §4: tiers and caps are per period, the order's own month. January's held order is paid on
+    February's sheet at January's tier (January's paid orders count for it), not at February's, and the cap gives
+    it only what January's sheet left of January's cap."""
+    setup_program(db, threshold="0.00", hold_days=14)
+    tiered = standard_plan(db, tiers=(("1000.00", "12"),))
+    capped = create_plan_with_cap(db, "150.00")
+    anna = add_affiliate(db, "ANNA", plan_id=tiered)
+    bob = add_affiliate(db, "BOB", plan_id=capped)
+    add_order(db, anna, "A-paid", date(2026, 1, 10), [("A", "900.00")])
+    add_order(db, anna, "A-held", date(2026, 1, 28), [("A", "200.00")])  # January: 1,100.00 reaches 12 %
+    add_order(db, anna, "A-feb", date(2026, 2, 3), [("A", "100.00")])  # February: 100.00, the base 10 %
+    add_order(db, bob, "B-paid", date(2026, 1, 5), [("A", "1400.00")])  # 140.00 of January's 150.00 cap
+    add_order(db, bob, "B-held", date(2026, 1, 29), [("A", "500.00")])  # 50.00, of which 10.00 fits the cap
+    add_order(db, bob, "B-feb", date(2026, 2, 4), [("A", "600.00")])  # February's own 60.00
+    build_payout_sheet(db, "2026-01", as_of=date(2026, 2, 5))  # orders up to 22 January
+    assert row_of(db, "2026-01", "ANNA").commission == D("90.00")  # 900.00 alone: 10 %
+    assert row_of(db, "2026-01", "BOB").commission == D("140.00")
+    approve_sheet(db, "2026-01")
+
+    build_payout_sheet(db, "2026-02", as_of=date(2026, 3, 20))
+    lines = {line.order_id: line for line in sheet_line_details(db, "2026-02", anna).lines}
+    assert lines["A-held"].commission == D("24.00")  # 12 % of 200.00: January's tier
+    assert lines["A-held"].trace.startswith("Jan 2026 order, priced in its own month · ")
+    assert lines["A-feb"].commission == D("10.00")  # February's own 100.00 stays at 10 %
+    assert row_of(db, "2026-02", "ANNA").commission == D("34.00")
+    bob_row = row_of(db, "2026-02", "BOB")
+    assert (bob_row.commission, bob_row.over_cap) == (D("70.00"), D("40.00"))  # 10.00 of January's + 60.00
+    assert (bob_row.sales, bob_row.sales_revenue) == (2, D("1100.00"))  # this sheet's orders only
+
+
+def test_a_month_no_sheet_was_built_for_keeps_its_own_tier_and_cap(db: Database) -> None:
+    """A skipped month is covered by the next sheet, each month priced on its own: two months of 100.00 under a
+    cap of 150.00 are two capped months, not one (both pay in full)."""
+    setup_program(db, threshold="0.00")
+    bob = add_affiliate(db, "BOB", plan_id=create_plan_with_cap(db, "150.00"))
+    add_order(db, bob, "B-jan", date(2026, 1, 10), [("A", "1000.00")])
+    add_order(db, bob, "B-feb", date(2026, 2, 10), [("A", "1000.00")])
+    build_payout_sheet(db, "2026-02", as_of=date(2026, 3, 5))
+    row = row_of(db, "2026-02", "BOB")
+    assert (row.commission, row.over_cap, row.sales) == (D("200.00"), D("0.00"), 2)
+
+
+def create_plan_with_cap(db: Database, cap: str) -> int:
+    from desktop.services.plans import create_plan
+
+    return create_plan(db, PlanInput(name=f"Capped {cap}", sale_rate=D("0.10"), cap=D(cap)))

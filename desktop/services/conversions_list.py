@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,6 +14,7 @@ from desktop.db import Database
 from desktop.models import (
     Affiliate,
     CommissionLine,
+    CommissionPlan,
     Conversion,
     ConversionLine,
     ConversionStatusChange,
@@ -348,12 +349,15 @@ def get_conversion(db: Database, conversion_id: int, *, today: date | None = Non
 
 def _estimate(db: Database, conv: Any, today: date | None) -> tuple[tuple[CommissionView, ...], Decimal | None, str]:
     """What the plan gives an approved order no sheet holds yet, as the sheet that will take it computes it: the
-    first month from the order's own without an approved sheet. That sheet takes every approved order of the
-    affiliate up to its month's end not on an approved sheet, earlier months' included, and a tier counts them
-    all."""
+    first month from the order's own without an approved sheet takes it, priced in the order's own month
+    (payout_months): the tier counts that month's approved orders, those already paid included, and the cap gives
+    what earlier sheets left of it."""
+    from desktop.services.commission_engine import PlanError
     from desktop.services.fraud_rules import plural
-    from desktop.services.metrics import month_commissions, month_orders, plan_terms_loader
+    from desktop.services.metrics import month_orders, plan_terms_loader
     from desktop.services.payout_build import program_today
+    from desktop.services.payout_inputs import rate_boosts
+    from desktop.services.payout_months import NOTHING_PAID, paid_before, price_month
     from desktop.services.payout_types import next_period
     from desktop.services.program_settings import program_in
 
@@ -370,33 +374,42 @@ def _estimate(db: Database, conv: Any, today: date | None) -> tuple[tuple[Commis
         while period in closed:
             period = next_period(period)
         unpaid = and_(Conversion.paid_sheet_id.is_(None), Conversion.currency == settings.currency)
-        orders = list(month_orders(session, period, [conv.affiliate_id], unpaid, earlier=True))
+        orders = list(month_orders(session, own, [conv.affiliate_id], unpaid))
         lines = [line for _, _, order in orders for line in order]
-        results = month_commissions(session, period, {conv.affiliate_id: lines}, plan_terms_loader(db))
-    result = results.get(conv.affiliate_id)
-    if result is None:
+        before = paid_before(session, {own: {conv.affiliate_id}}, settings.currency) if own != period else {}
+        paid = before.get((conv.affiliate_id, own), NOTHING_PAID)
+        plan_id = session.scalar(select(Affiliate.plan_id).where(Affiliate.id == conv.affiliate_id))
+        first_plan = select(CommissionPlan.id).order_by(CommissionPlan.position, CommissionPlan.id).limit(1)
+        plan_id = plan_id or session.scalar(first_plan)
+        terms = plan_terms_loader(db)(plan_id) if plan_id is not None else None
+        boost = rate_boosts(session, own).get(conv.affiliate_id)
+    if terms is None:
         no_plan = "Not on a payout sheet yet, and there is no commission plan yet to estimate it by"
         return (), None, f"{no_plan}: create one on the Commission plans page."
+    try:
+        result = price_month(replace(terms, rate_boost=boost) if boost else terms, own, lines, paid,
+                             late=own != period)  # fmt: skip
+    except PlanError:  # a boost that would take a rate past 100 %: the plan's own rates then (as metrics does)
+        result = price_month(terms, own, lines, paid, late=own != period)
     mine = tuple(
         CommissionView(period, "estimate", line.line_no, line.amount, line.trace)
         for line in result.lines
         if line.order_id == conv.order_id
     )
-    earlier = sum(1 for _, day, _ in orders if f"{day:%Y-%m}" < period)
-    in_period = len(orders) - earlier
-    basis = f"the {plural(in_period, 'approved order')} this affiliate has in {period} so far"
-    if earlier and not in_period:
-        basis = f"the {plural(earlier, 'approved order')} of earlier months this affiliate has on no approved sheet"
-    elif earlier:
-        basis += f" and the {plural(earlier, 'earlier one')} on no approved sheet yet (that sheet takes them too)"
+    basis = f"the {plural(len(orders), 'approved order')} this affiliate has in {own} on no approved sheet"
+    paid_orders = len({line.order_id for line in paid.lines})
+    if paid_orders:
+        basis += f" and the {paid_orders:,} already paid (the tier counts the whole month)"
     if period == own:
+        basis = basis.replace(" on no approved sheet", " so far")
         note = f"Not on a payout sheet yet. Estimate by today's plan, with {basis}; the {period} sheet decides."
     else:
         note = (f"Not on a payout sheet yet: the {own} sheet was approved without it, so it goes on the {period} "
-                f"sheet. Estimate by today's plan, with {basis}; that sheet decides.")  # fmt: skip
+                f"sheet, priced in {own}. Estimate by today's plan, with {basis}; that sheet decides.")  # fmt: skip
     if result.over_cap > 0:
+        left = f" after the {format_money(paid.earned)} earlier sheets paid" if paid.earned else ""
         note += (f" The plan's cap takes {format_money(result.over_cap)} off the month's "
-                 f"{format_money(result.gross)} in all.")  # fmt: skip
+                 f"{format_money(result.gross)}{left}.")  # fmt: skip
     ready = conv.local_date + timedelta(days=settings.hold_days)
     if ready > (today or program_today(settings.timezone)):
         note += f" It can go on a sheet from {ready:%Y-%m-%d}, after the {settings.hold_days}-day hold."

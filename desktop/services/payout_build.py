@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,7 +19,7 @@ from desktop.db import Database
 from desktop.models import Adjustment, CommissionLine, PayoutLine, PayoutSheet
 from desktop.money import ZERO, from_cents, to_cents
 from desktop.services.affiliates import current_user
-from desktop.services.commission_engine import PeriodCommission, PlanError, compute_period
+from desktop.services.commission_engine import OrderLine, PlanError
 from desktop.services.errors import BadInput, RefusedByState
 from desktop.services.payout_changes import changes_between, store_changes
 from desktop.services.payout_guards import check_can_build
@@ -33,12 +34,27 @@ from desktop.services.payout_inputs import (
     rate_boosts,
     terms_for,
 )
-from desktop.services.payout_orders import LineWriter, count_orders, insert_payout_lines, order_lines
+from desktop.services.payout_months import (
+    NOTHING_PAID,
+    MonthCommission,
+    by_month,
+    combined,
+    paid_before,
+    price_month,
+)
+from desktop.services.payout_orders import (
+    AffiliateOrders,
+    LineWriter,
+    count_orders,
+    insert_payout_lines,
+    order_lines,
+)
 from desktop.services.payout_refunds import cents, insert_refund_adjustments, refund_adjustments
 from desktop.services.payout_types import PayableChange, SheetSummary, check_period, period_end, period_start
 from desktop.services.program_settings import ProgramSettings, program_in
 
 Progress = Callable[[int, int, str], None]
+PRICED_TOGETHER = 500  # affiliates priced as a batch: one look-up of what earlier sheets paid of their late months
 
 
 @dataclass(frozen=True)
@@ -85,33 +101,60 @@ def rebuild(session: Session, sheet: PayoutSheet, period: str, as_of: date, prog
     taking, waiting, foreign = count_orders(session, last_day, settings.currency, period)
     report(0, max(taking, 1), f"Computing the commissions of {taking:,} orders")
     plan_of, default_plan = affiliate_plans(session)
-    boosts = rate_boosts(session, period)
+    boosts: dict[str, dict[int, Decimal]] = {}
     plans: dict[int, PlanUsed] = {}
-    results: dict[int, tuple[PeriodCommission, PlanUsed]] = {}
+    results: dict[int, tuple[MonthCommission, PlanUsed]] = {}
     writer = LineWriter(session, sheet.id)
     done = 0
+
+    def price(groups: list[tuple[AffiliateOrders, dict[str, list[OrderLine]]]]) -> None:
+        """Each affiliate's months priced in their own month (payout_months); what earlier sheets paid of the late
+        months is looked up for a whole batch of affiliates at once."""
+        nonlocal done
+        late: dict[str, set[int]] = defaultdict(set)
+        for group, months in groups:
+            for month in months:
+                if month != period:
+                    late[month].add(group.affiliate_id)
+        before = paid_before(session, late, settings.currency) if late else {}
+        for group, months in groups:
+            plan_id = plan_of.get(group.affiliate_id) or default_plan
+            if plan_id is None:
+                raise RefusedByState("There is no commission plan yet: create one on the Commission plans page first.")
+            if plan_id not in plans:
+                plans.update(current_plans(session, {plan_id}))
+            plan = plans[plan_id]
+            priced = []
+            try:
+                for month, lines in months.items():
+                    if month not in boosts:
+                        boosts[month] = rate_boosts(session, month)
+                    terms = terms_for(plan, boosts[month].get(group.affiliate_id))
+                    paid = before.get((group.affiliate_id, month), NOTHING_PAID)
+                    priced.append(price_month(terms, month, lines, paid, late=month != period))
+            except (PlanError, ValueError) as exc:
+                raise BadInput(f"affiliate #{group.affiliate_id}, plan {plan.label}: {exc}") from exc
+            computed = combined(period, priced)
+            amounts = {(line.order_id, line.line_no): line.amount for line in group.lines}
+            for line in computed.lines:
+                amount = to_cents(amounts[(line.order_id, line.line_no)])
+                commission = to_cents(line.amount)
+                conversion_id = group.conversions[line.order_id]
+                writer.add(group.affiliate_id, conversion_id, line.line_no, amount, commission, line.rule, line.trace)
+                digest.update(
+                    f"{conversion_id}|{line.line_no}|{amount}|{commission}|{line.rule}|{line.trace}\n".encode()
+                )
+            results[group.affiliate_id] = (computed, plan)
+            done += len(group.conversions)
+        report(done, max(taking, 1), f"Computing commissions: {done:,} of {taking:,} orders")
+
+    batch: list[tuple[AffiliateOrders, dict[str, list[OrderLine]]]] = []
     for group in order_lines(session, last_day, settings.currency):
-        plan_id = plan_of.get(group.affiliate_id) or default_plan
-        if plan_id is None:
-            raise RefusedByState("There is no commission plan yet: create one on the Commission plans page first.")
-        if plan_id not in plans:
-            plans.update(current_plans(session, {plan_id}))
-        plan = plans[plan_id]
-        try:
-            computed = compute_period(terms_for(plan, boosts.get(group.affiliate_id)), group.lines)
-        except (PlanError, ValueError) as exc:
-            raise BadInput(f"affiliate #{group.affiliate_id}, plan {plan.label}: {exc}") from exc
-        amounts = {(line.order_id, line.line_no): line.amount for line in group.lines}
-        for line in computed.lines:
-            amount = to_cents(amounts[(line.order_id, line.line_no)])
-            commission = to_cents(line.amount)
-            conversion_id = group.conversions[line.order_id]
-            writer.add(group.affiliate_id, conversion_id, line.line_no, amount, commission, line.rule, line.trace)
-            digest.update(f"{conversion_id}|{line.line_no}|{amount}|{commission}|{line.rule}|{line.trace}\n".encode())
-        results[group.affiliate_id] = (computed, plan)
-        done += len(group.conversions)
-        if len(results) % 500 == 0:
-            report(done, max(taking, 1), f"Computing commissions: {done:,} of {taking:,} orders")
+        batch.append((group, by_month(group.lines)))
+        if len(batch) == PRICED_TOGETHER:
+            price(batch)
+            batch = []
+    price(batch)
     writer.flush()
     report(taking, max(taking, 1), "Writing the sheet")
 
@@ -148,7 +191,7 @@ def rebuild(session: Session, sheet: PayoutSheet, period: str, as_of: date, prog
 
 def _payout_rows(
     sheet_id: int,
-    results: dict[int, tuple[PeriodCommission, PlanUsed]],
+    results: dict[int, tuple[MonthCommission, PlanUsed]],
     carried: dict[int, Decimal],
     adjustments: dict[int, tuple[Decimal, Decimal]],
     held: set[int],

@@ -1,0 +1,169 @@
+"""Every order is priced in its own month, whichever sheet pays it (DESIGN §4: tiers and caps are per period).
+
+A sheet takes every approved order not yet on an approved sheet up to its last day: its own month's, and earlier
+months' that came due late (held back by `hold_days`, approved or imported after their month's sheet). Each month's
+orders are priced together: the tier counts all of that month's approved orders, those earlier sheets already paid
+included, and the cap gives the month only what earlier sheets left of it. So a hold delays a payment and never
+changes it: a held order earns what it would have earned on time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session
+
+from desktop.models import CommissionLine, Conversion, ConversionLine
+from desktop.money import ZERO, from_cents, spread
+from desktop.services.commission_engine import LineCommission, OrderLine, PlanTerms, compute_period
+from desktop.services.payout_refunds import cents, chunks
+from desktop.services.payout_types import period_end, period_start
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class PaidBefore:
+    """What earlier sheets hold of one affiliate's month: its approved lines (for the tier) and what they earned."""
+
+    lines: tuple[OrderLine, ...] = ()
+    earned: Decimal = ZERO  # the commission lines of the month's orders on approved sheets, before any cap
+
+
+@dataclass(frozen=True)
+class MonthCommission:
+    """One affiliate's orders of one month that no approved sheet holds yet, priced within their month."""
+
+    period: str
+    lines: tuple[LineCommission, ...]  # these orders' lines only, in time order
+    gross: Decimal
+    over_cap: Decimal  # what the cap leaves the month no room for
+    commission: Decimal
+    sales: int
+    sales_revenue: Decimal
+    leads: int
+    signups: int
+
+
+NOTHING_PAID = PaidBefore()
+
+
+def combined(period: str, months: Sequence[MonthCommission]) -> MonthCommission:
+    """One affiliate's months on one sheet, added up (lines in month order)."""
+    if len(months) == 1:
+        return months[0]
+    return MonthCommission(
+        period=period,
+        lines=tuple(line for month in months for line in month.lines),
+        gross=sum((month.gross for month in months), ZERO),
+        over_cap=sum((month.over_cap for month in months), ZERO),
+        commission=sum((month.commission for month in months), ZERO),
+        sales=sum(month.sales for month in months),
+        sales_revenue=sum((month.sales_revenue for month in months), ZERO),
+        leads=sum(month.leads for month in months),
+        signups=sum(month.signups for month in months),
+    )
+
+
+def month_of(line: OrderLine) -> str:
+    """The YYYY-MM of an order line (its time is the program's wall time, as local_date is)."""
+    return f"{line.occurred_at.year:04d}-{line.occurred_at.month:02d}"
+
+
+def by_month(lines: Iterable[OrderLine]) -> dict[str, list[OrderLine]]:
+    months: dict[str, list[OrderLine]] = defaultdict(list)
+    for line in lines:
+        months[month_of(line)].append(line)
+    return dict(sorted(months.items()))
+
+
+def price_month(terms: PlanTerms, period: str, unpaid: Sequence[OrderLine], before: PaidBefore, *,
+                late: bool = False) -> MonthCommission:  # fmt: skip
+    """The month's unpaid lines priced with all its approved lines; the cap is what earlier sheets left.
+
+    `late`: the month is not the sheet's own; its lines' traces say so.
+    """
+    computed = compute_period(terms, [*before.lines, *unpaid])
+    wanted = {(line.order_id, line.line_no) for line in unpaid}
+    lines = [line for line in computed.lines if (line.order_id, line.line_no) in wanted]
+    if late:
+        note = f"{label(period)} order, priced in its own month · "
+        lines = [LineCommission(x.order_id, x.line_no, x.amount, x.rule, note + x.trace) for x in lines]
+    gross = sum((line.amount for line in lines), ZERO)
+    over_cap = ZERO
+    if terms.cap is not None:
+        room = max(ZERO, terms.cap - min(terms.cap, before.earned))
+        over_cap = max(ZERO, gross - room)
+    sales = {line.order_id for line in unpaid if line.type == "sale"}
+    return MonthCommission(
+        period=period,
+        lines=tuple(lines),
+        gross=gross,
+        over_cap=over_cap,
+        commission=gross - over_cap,
+        sales=len(sales),
+        sales_revenue=sum((line.amount for line in unpaid if line.type == "sale"), ZERO),
+        leads=len({line.order_id for line in unpaid if line.type == "lead"}),
+        signups=len({line.order_id for line in unpaid if line.type == "signup"}),
+    )
+
+
+def label(period: str) -> str:
+    """"Mar 2026"."""
+    return f"{_MONTHS[int(period[5:7]) - 1]} {period[:4]}"
+
+
+def paid_before(session: Session, wanted: dict[str, set[int]], currency: str) -> dict[tuple[int, str], PaidBefore]:
+    """For each month and affiliates in `wanted` (month -> affiliate ids): what approved sheets already hold of
+    their orders of that month. A few queries per month, 900 affiliates at a time."""
+    c, cl = Conversion, CommissionLine
+    found: dict[tuple[int, str], PaidBefore] = {}
+    for month, affiliates in sorted(wanted.items()):
+        start, end = period_start(month), period_end(month)
+        for chunk in chunks(sorted(affiliates)):
+            in_month = and_(c.affiliate_id.in_(chunk), c.local_date >= start, c.local_date <= end,
+                            c.paid_sheet_id.is_not(None))  # fmt: skip
+            earned: dict[int, int] = defaultdict(int)
+            for affiliate_id, amount in session.execute(
+                select(c.affiliate_id, cents(cl.commission))
+                .join(cl, and_(cl.conversion_id == c.id, cl.sheet_id == c.paid_sheet_id))
+                .where(in_month)
+            ):
+                earned[affiliate_id] += int(amount)
+            lines = _approved_lines(session, in_month, currency)
+            for affiliate_id in chunk:
+                if affiliate_id in earned or affiliate_id in lines:
+                    found[(affiliate_id, month)] = PaidBefore(tuple(lines.get(affiliate_id, ())),
+                                                              from_cents(earned.get(affiliate_id, 0)))  # fmt: skip
+    return found
+
+
+def _approved_lines(session: Session, condition: ColumnElement[bool], currency: str) -> dict[int, list[OrderLine]]:
+    """The approved orders meeting `condition`, as the engine takes them (net amount spread over the lines)."""
+    c, line = Conversion, ConversionLine
+    query = (
+        select(c.affiliate_id, c.id, c.order_id, c.type, c.occurred_at, cents(c.net_amount), line.line_no, line.sku,
+               line.quantity, cents(line.amount))  # fmt: skip
+        .outerjoin(line, line.conversion_id == c.id)
+        .where(condition, c.status == "approved", c.currency == currency)
+        .order_by(c.affiliate_id, c.id, line.line_no)
+    )
+    orders: dict[int, list[Any]] = defaultdict(list)
+    for row in session.execute(query):
+        orders[row[1]].append(row)
+    found: dict[int, list[OrderLine]] = defaultdict(list)
+    for rows in orders.values():
+        affiliate_id, _, order_id, kind, occurred_at, net, first_line = rows[0][:7]
+        amounts = [int(row[9] or 0) for row in rows] if first_line is not None else [int(net)]
+        for row, share in zip(rows, spread(int(net), amounts), strict=True):
+            number = row[6] if row[6] is not None else 1
+            quantity = row[8] if row[8] is not None else 1
+            found[affiliate_id].append(OrderLine(order_id, number, occurred_at, kind, from_cents(share), quantity,
+                                                 row[7]))  # fmt: skip
+    return found
+
