@@ -39,11 +39,18 @@ def cmd_fraud_scan(args: argparse.Namespace) -> int:
         result = scan(db, args.period, progress=_progress() if sys.stderr.isatty() else None)
     finally:
         db.dispose()
-    for flag in result.open_flags:
+    # Some rules (shared payee details) look at no month: with --period they are listed apart, not counted in it.
+    undated = [flag for flag in result.open_flags if args.period and flag.period is None]
+    dated = [flag for flag in result.open_flags if not (args.period and flag.period is None)]
+    for flag in dated:
         print(flag.line)
+    if undated:
+        print("Not tied to a month:")
+        for flag in undated:
+            print(flag.line)
     where = f"in {args.period}" if args.period else "in all data"
     confirmed = sum(1 for flag in result.flags if flag.state == "confirmed")
-    summary = f"{len(result.open_flags)} open flag{'s' if len(result.open_flags) != 1 else ''} {where}"
+    summary = f"{_flags(len(dated))} {where}" + (f" and {len(undated)} not tied to a month" if undated else "")
     details = [f"{result.new} new"]
     if result.removed:
         details.append(f"{result.removed} no longer found and removed")
@@ -53,6 +60,10 @@ def cmd_fraud_scan(args: argparse.Namespace) -> int:
         details.append(f"{confirmed} confirmed earlier, not shown")
     print(f"{summary} ({', '.join(details)}).")
     return 0
+
+
+def _flags(count: int) -> str:
+    return f"{count} open flag{'s' if count != 1 else ''}"
 
 
 def _progress() -> Any:

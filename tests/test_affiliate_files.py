@@ -254,6 +254,16 @@ def test_every_bad_value_is_reported_with_line_and_column(db: Database, tmp_path
     assert problems_of(db, fixed) == [(2, "plan", "unknown plan 'Gold' (there are no commission plans yet)")]
 
 
+def test_a_joining_date_in_the_future_is_refused_like_in_the_form(db: Database, tmp_path: Path) -> None:
+    """The affiliate form says "Cannot be in the future": an import must not store a record the form cannot save."""
+    path = write_csv(tmp_path / "future.csv", [["code", "name", "joined_on"], ["FUT1", "Future", "2099-01-01"],
+                                               ["TODAY", "Today", date.today().isoformat()]])  # fmt: skip
+    [(line, column, message)] = problems_of(db, path)
+    assert (line, column) == (2, "joined_on") and message.startswith("'2099-01-01' is in the future (today is ")
+    error = assert_refused(db, path)
+    assert "future.csv, line 2, column 'joined_on': '2099-01-01' is in the future" in str(error)
+
+
 def test_coupon_of_another_affiliate_is_refused_and_nothing_changes(jane: Database, tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "coupons.csv",

@@ -66,3 +66,17 @@ def test_a_bad_period_is_refused_by_the_parser(database: str, capsys: pytest.Cap
         parser().parse_args(["--db", database, "fraud", "scan", "--period", "2026-13"])
     assert stop.value.code == 2
     assert "'2026-13' is not a period; write it as YYYY-MM" in capsys.readouterr().err
+
+
+def test_flags_without_a_month_are_listed_apart_from_the_month(database: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Shared payee details belong to no month: a month's scan lists them apart and does not count them in it."""
+    db = open_database(database)
+    add_affiliate(db, "JANE2", "Jane Again", email="jane.doe@gmail.com")
+    db.dispose()
+    assert run(["--db", database, "fraud", "scan", "--period", "2030-01"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Not tied to a month:"
+    assert len(lines) == 4 and all("shared_payee" in line for line in lines[1:3])
+    assert lines[-1] == "0 open flags in 2030-01 and 2 not tied to a month (2 new)."
+    assert run(["--db", database, "fraud", "scan"]) == 0  # all data: every flag counts, no month to set apart
+    assert capsys.readouterr().out.splitlines()[-1].startswith("4 open flags in all data")

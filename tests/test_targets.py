@@ -222,3 +222,56 @@ def test_settlement_on_both_databases(any_db: Database) -> None:
     delete_target(any_db, target_id)
     with any_db.read() as session:
         assert session.scalars(select(Adjustment)).all() == []
+
+
+def _partner(db: Database, code: str, created: datetime, joined: date | None, history: list[tuple[datetime, str]],
+             tags: tuple[str, ...] = ()) -> int:  # fmt: skip
+    """An affiliate with a dated status history, as the recruiting pipeline or an import with dates leaves it."""
+    from sqlalchemy import insert
+
+    from desktop.models import Affiliate, StatusChange, Tag, affiliate_tag
+
+    with db.write() as session:
+        row = {"code": code, "name": f"{code.title()} Person", "status": history[-1][1], "joined_on": joined,
+               "created_at": created, "updated_at": created, "total_followers": 0}  # fmt: skip
+        affiliate_id = session.execute(insert(Affiliate).returning(Affiliate.id), [row]).scalar_one()
+        changes, left = [], None
+        for at, status in history:
+            changes.append({"affiliate_id": affiliate_id, "changed_at": at, "from_status": left, "to_status": status,
+                            "changed_by": "test"})  # fmt: skip
+            left = status
+        session.execute(insert(StatusChange), changes)
+        for name in tags:
+            tag_id = session.scalar(select(Tag.id).where(Tag.name == name))
+            session.execute(insert(affiliate_tag), [{"affiliate_id": affiliate_id, "tag_id": tag_id}])
+    return affiliate_id
+
+
+def test_a_group_counts_those_active_in_its_month(any_db: Database) -> None:
+    """DIEGO applied on 24 Sep and was approved on 7 Oct: September's "all active" target is none of his business
+    (he was shown "Missed" for it). MAY was paused mid-September; LATE was entered in November, joined 1 Nov."""
+    setup_program(any_db)
+    jane = add_affiliate(any_db, "JANE", tags=("blog",))  # entered today as active, no date: counted as before
+    diego = _partner(any_db, "DIEGO", datetime(2026, 9, 24, 17), date(2026, 10, 7),
+                     [(datetime(2026, 9, 24, 17), "applied"), (datetime(2026, 9, 29, 18), "screening"),
+                      (datetime(2026, 10, 7, 17), "active")], tags=("blog",))  # fmt: skip
+    may = _partner(any_db, "MAY", datetime(2026, 1, 5), date(2026, 1, 5),
+                   [(datetime(2026, 1, 5), "active"), (datetime(2026, 9, 15), "paused")], tags=("blog",))  # fmt: skip
+    late = _partner(any_db, "LATE", datetime(2026, 11, 2, 9), date(2026, 11, 1), [(datetime(2026, 11, 2, 9), "active")])
+    for who, day in ((jane, date(2026, 9, 10)), (diego, date(2026, 10, 9)), (may, date(2026, 9, 3))):
+        add_order(any_db, who, day, "100.00")
+    sales = {period: create_target(any_db, TargetInput("all", "sales", period, goal=D("1")), today=NOVEMBER)
+             for period in ("2026-09", "2026-10", "2026-11")}  # fmt: skip
+    blog = create_target(any_db, TargetInput("tag:blog", "sales", "2026-09", goal=D("1")), today=NOVEMBER)
+
+    def codes(target_id: int) -> list[str]:
+        return sorted(m.code for m in get_target(any_db, target_id, today=NOVEMBER).members)
+
+    assert codes(sales["2026-09"]) == ["JANE", "MAY"] == codes(blog)  # settled: DIEGO has no result for September
+    assert codes(sales["2026-10"]) == ["DIEGO", "JANE"]  # MAY paused all October; LATE joined after it
+    assert codes(sales["2026-11"]) == ["DIEGO", "JANE", "LATE"]  # running: the same rule
+    with any_db.read() as session:
+        results = session.execute(select(TargetResult.target_id, TargetResult.affiliate_id, TargetResult.met)).all()
+    assert (sales["2026-09"], diego, False) not in results and (sales["2026-09"], may, True) in results
+    assert [v.data.period for v in affiliate_targets(any_db, diego, today=NOVEMBER)] == ["2026-11", "2026-10"]
+    assert [v.data.period for v in affiliate_targets(any_db, late, today=NOVEMBER)] == ["2026-11"]

@@ -21,6 +21,7 @@ from desktop.models import affiliate_tag as AffiliateTag
 from desktop.services.affiliate_export import COLUMNS, IN_CHUNK, PLATFORMS, chunks, export_affiliates, select_in
 from desktop.services.attribution import codes_changed, reattribute_mentioning
 from desktop.services.errors import BadInput
+from desktop.services.guideline_rows import program_now
 from desktop.services.safe_files import FORMULA_TRIGGERS
 from desktop.services.tabular import Problem, Table, TableError, normalise_header, open_table
 
@@ -356,6 +357,7 @@ def _all_problems(parsed: _Parsed, changes: _Changes) -> list[Problem]:
 def _reconcile(session: Session, parsed: _Parsed) -> _Changes:
     """Check the rows against the database (plans, coupons) and work out every change, writing nothing."""
     changes, present, now = _Changes(), set(parsed.headers), datetime.now().replace(microsecond=0)
+    today = program_now(session).date()
     plans = session.execute(select(CommissionPlan.id, CommissionPlan.name).order_by(CommissionPlan.position)).all()
     plan_ids = {name.casefold(): plan_id for plan_id, name in reversed(plans)}
     code_by_id = {affiliate_id: code for affiliate_id, code in session.execute(select(Affiliate.id, Affiliate.code))}
@@ -394,6 +396,9 @@ def _reconcile(session: Session, parsed: _Parsed) -> _Changes:
         if values.get("plan") and plan_id is None:
             known = ", ".join(repr(name) for _, name in plans) or "there are no commission plans yet"
             changes.problems.append(_problem(parsed, row, "plan", f"unknown plan {_show(values['plan'])} ({known})"))
+        if (joined := values.get("joined_on")) and joined > today:  # the affiliate form's rule: it could not be saved
+            message = f"{_show(joined.isoformat())} is in the future (today is {today.isoformat()}): not a joining date"
+            changes.problems.append(_problem(parsed, row, "joined_on", message))
         for coupon in values.get("coupon_codes", ()):
             holder = holders.get(coupon.upper())
             if holder is not None and holder != affiliate_id and coupon.upper() not in released:

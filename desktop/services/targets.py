@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from desktop.db import Database
-from desktop.models import TARGET_METRICS, Affiliate, PayoutSheet, Program, Tag, Target, affiliate_tag
+from desktop.models import TARGET_METRICS, Affiliate, PayoutSheet, Program, StatusChange, Tag, Target, affiliate_tag
 from desktop.money import ZERO, MoneyError, format_money, format_rate, parse_money
 from desktop.services.commission_engine import takes_rate_boost
 from desktop.services.errors import RefusedByState
@@ -188,8 +189,8 @@ def target_problems(session: Session, data: TargetInput) -> dict[str, str]:
         pass
     elif not ZERO < data.reward_rate <= 1:
         errors["reward_rate"] = "A better rate between 0 % and 100 %"
-    elif "scope" not in errors:
-        problem = _flat_plan_problem(session, data.scope, data.reward_rate)
+    elif "scope" not in errors and "period" not in errors:
+        problem = _flat_plan_problem(session, data.scope, data.period, data.reward_rate)
         if problem:
             errors["reward_rate"] = problem
     if data.reward_text is not None and len(data.reward_text) > 500:
@@ -197,11 +198,11 @@ def target_problems(session: Session, data: TargetInput) -> dict[str, str]:
     return errors
 
 
-def _flat_plan_problem(session: Session, scope: str, rate: Decimal) -> str | None:
+def _flat_plan_problem(session: Session, scope: str, period: str, rate: Decimal) -> str | None:
     """A better rate adds to percentage rates: refused for anyone whose plan pays a flat amount per order."""
     if scope == "all" or scope.startswith("tag:"):
         tag = None if scope == "all" else find_tag(session, scope[4:])
-        ids = member_ids(session, None, tag.name if tag else None)
+        ids = member_ids(session, None, tag.name if tag else None, period)
     else:
         affiliate = find_affiliate(session, scope)
         ids = [affiliate.id] if affiliate else []
@@ -258,22 +259,45 @@ def validate_target(db: Database, data: TargetInput) -> dict[str, str]:
 
 
 def members(session: Session, target: Target) -> list[int]:
-    """The affiliates a target counts for: the one named, or the active affiliates of the tag or program."""
-    return member_ids(session, target.affiliate_id, target.tag)
+    """The affiliates a target counts for: the one named, or those of the tag or program active in its month."""
+    return member_ids(session, target.affiliate_id, target.tag, target.period)
 
 
-def member_ids(session: Session, affiliate_id: int | None, tag_name: str | None) -> list[int]:
+def member_ids(session: Session, affiliate_id: int | None, tag_name: str | None, period: str) -> list[int]:
+    """The one affiliate named, or the affiliates (of the tag) active at some moment of `period`, by their status
+    history: approved after the month, or paused, terminated or joined before it began, they have no part in it.
+
+    Before the first entry of the history an affiliate had the status that entry left; before the entry that made
+    the record, the status it was made with (an active partner entered late was already active: their older orders
+    and targets count), though not before a joining date given as earlier than the record itself.
+    """
     if affiliate_id is not None:
         return [affiliate_id]
-    query = select(Affiliate.id).where(Affiliate.status == "active").order_by(Affiliate.id)
+    a, h = Affiliate, StatusChange
+    start = datetime.combine(first_day(period), time.min)
+    end = datetime.combine(month_end(first_day(period)) + timedelta(days=1), time.min)
+
+    def first(column: Any, *where: Any, latest: bool = False) -> Any:
+        order = (h.changed_at.desc(), h.id.desc()) if latest else (h.changed_at, h.id)
+        return select(column).where(h.affiliate_id == a.id, *where).order_by(*order).limit(1).scalar_subquery()
+
+    status_at_start = first(h.to_status, h.changed_at <= start, latest=True)  # None: the history begins later
+    before_history = func.coalesce(first(func.coalesce(h.from_status, h.to_status)), a.status)
+    joined_after = and_(a.joined_on.is_not(None), a.joined_on < func.date(a.created_at), a.joined_on >= end.date())
+    became_active = exists().where(
+        h.affiliate_id == a.id, h.to_status == "active", h.changed_at >= start, h.changed_at < end
+    )
+    active_at_start = or_(
+        status_at_start == "active",
+        and_(status_at_start.is_(None), before_history == "active", ~joined_after),
+    )
+    query = select(a.id).where(or_(active_at_start, became_active))
     if tag_name:
         tag = find_tag(session, tag_name)
         if tag is None:
             return []
-        query = query.join(affiliate_tag, affiliate_tag.c.affiliate_id == Affiliate.id).where(
-            affiliate_tag.c.tag_id == tag.id
-        )
-    return list(session.scalars(query))
+        query = query.join(affiliate_tag, affiliate_tag.c.affiliate_id == a.id).where(affiliate_tag.c.tag_id == tag.id)
+    return list(session.scalars(query.order_by(a.id)))
 
 
 def grown_goal(metric: str, previous: Decimal | None, growth: Decimal) -> Decimal:

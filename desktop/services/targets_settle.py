@@ -135,7 +135,7 @@ def settle_in(db: Database, session: Session, target: Target, today: date) -> Se
     stored = session.scalars(select(TargetResult).where(TargetResult.target_id == target.id))
     results = {r.affiliate_id: r for r in stored}
     gone = [r.id for affiliate_id, r in results.items() if affiliate_id not in ids]
-    if gone:  # no longer in the group (left the tag, no longer active): their old result goes
+    if gone:  # no longer in the group (left the tag, not active in the month after all): their old result goes
         session.execute(delete(RateReward).where(RateReward.target_result_id.in_(gone)))
         session.execute(delete(TargetResult).where(TargetResult.id.in_(gone)))
     now = now_in(session)

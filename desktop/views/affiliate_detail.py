@@ -1,4 +1,4 @@
-"""One affiliate at a glance: profile, socials, coupons, notes, status history, onboarding and performance."""
+"""One affiliate at a glance: profile and traffic quality, socials, notes, status history, performance."""
 
 from __future__ import annotations
 
@@ -19,10 +19,26 @@ from PySide6.QtWidgets import (
 from desktop.db import Database
 from desktop.services.affiliates import AffiliateDetail, add_note, get_affiliate
 from desktop.services.errors import ServiceError
+from desktop.services.fraud_rules import plural
+from desktop.services.quality_score import WINDOW_DAYS, QualityScore, quality_scores
 from desktop.services.recruiting import get_onboarding
 from desktop.views.affiliate_performance import AffiliatePerformanceTab
+from desktop.views.affiliate_table_model import GRADE_COLOURS
 from desktop.views.feedback_panel import FeedbackPanel
 from desktop.views.page_parts import table_of
+
+
+def _quality_html(score: QualityScore | None) -> str:
+    """The score with every reason for it (the affiliates table has room only for "33 · poor") and the open flags."""
+    if score is None:
+        return ""
+    colour = GRADE_COLOURS.get(score.grade, "#000000")
+    reasons = "".join(f"<li>{escape(line)}</li>" for line in score.explanation)
+    flags = (f"<b>{plural(score.open_flags, 'open fraud flag')}</b> to review on the Fraud &amp; quality page."
+             if score.open_flags else "No open fraud flags.")  # fmt: skip
+    return (f"<h3>Traffic quality: <span style='color:{colour}'>{escape(score.text)}</span></h3>"
+            f"<p style='color:#5b6b67'>Out of 100, over the last {WINDOW_DAYS} days: refunds, an odd conversion "
+            f"rate and fraud flags take points off.</p><ul>{reasons}</ul><p>{flags}</p>")  # fmt: skip
 
 
 class AffiliateDetailDialog(QDialog):
@@ -127,6 +143,7 @@ class AffiliateDetailDialog(QDialog):
             row("Payee (PayPal)", d.payee_email or d.email),
         ]
         html = f"<h2>{escape(d.name)}</h2><table>{''.join(rows)}</table>"
+        html += _quality_html(quality_scores(self.db, [self.affiliate_id]).get(self.affiliate_id))
         onboarding = get_onboarding(self.db, self.affiliate_id)
         if onboarding is not None:
 

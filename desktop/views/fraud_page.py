@@ -106,7 +106,9 @@ class RowsModel(QAbstractTableModel):
         return None
 
 
-def _table(model: RowsModel, stretch: int, sort_column: int = -1) -> QTableView:
+def _table(model: RowsModel, stretch: int | None, sort_column: int = -1) -> QTableView:
+    """A table of `model`; the `stretch` column takes the room left, or with None every column keeps the width of
+    its text and the table scrolls sideways when they do not fit."""
     proxy = QSortFilterProxyModel(model)
     proxy.setSourceModel(model)
     proxy.setSortRole(SORT_ROLE)
@@ -122,6 +124,9 @@ def _table(model: RowsModel, stretch: int, sort_column: int = -1) -> QTableView:
     for col in range(model.columnCount()):
         mode = QHeaderView.ResizeMode.Stretch if col == stretch else QHeaderView.ResizeMode.ResizeToContents
         header.setSectionResizeMode(col, mode)
+    if stretch is None:
+        header.setStretchLastSection(True)
+        table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     if sort_column >= 0:
         table.setSortingEnabled(True)
         table.sortByColumn(sort_column, Qt.SortOrder.AscendingOrder)
@@ -264,7 +269,7 @@ class FraudPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self._evidence_panel())
-        splitter.setSizes([660, 540])
+        splitter.setSizes([620, 580])
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         vertical = QSplitter(Qt.Orientation.Vertical)
@@ -288,11 +293,13 @@ class FraudPage(QWidget):
         self.evidence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.evidence.setStyleSheet("background: #f6f8f7; border: 1px solid #dfe6e3; border-radius: 6px; padding: 8px;")
         self.status = _label(name="pageSubtitle")
-        self.orders = RowsModel(("Order", "Date", "Customer", "Amount", "Status", "Paid sheet"),
-                                lambda o: (o.order_id, f"{o.occurred_at:%Y-%m-%d}", o.customer_email or "—",
-                                           format_money(o.amount, o.currency), o.status,
-                                           "yes" if o.on_paid_sheet else ""), parent=self)  # fmt: skip
-        self.order_table = _table(self.orders, 2)
+        # The customer's address is often the proof (a self-referral, a throwaway address): it comes right after the
+        # order and is never squeezed; what does not fit scrolls sideways (it was cut to "die…").
+        self.orders = RowsModel(("Order", "Customer", "Amount", "Status", "Date", "Paid sheet"),
+                                lambda o: (o.order_id, o.customer_email or "—", format_money(o.amount, o.currency),
+                                           o.status, f"{o.occurred_at:%Y-%m-%d}", "yes" if o.on_paid_sheet else ""),
+                                parent=self)  # fmt: skip
+        self.order_table = _table(self.orders, None)
         buttons = QHBoxLayout()
         self.dismiss_button, self.confirm_button = QPushButton("Dismiss…"), QPushButton("Confirm…")
         self.confirm_button.setObjectName("primary")
@@ -332,8 +339,11 @@ class FraudPage(QWidget):
 
     # loading ------------------------------------------------------------------------------------------------
 
-    def refresh(self) -> None:
+    def refresh(self, *, then_next: bool = False) -> None:
+        """Reload; the flag shown stays selected and in view. `then_next`: after a decision or a scan, when it left
+        the list (confirmed, dismissed, no longer found) the one after it is selected, ready for review."""
         keep = self.detail.flag.id if self.detail else None
+        row = self.flag_table.currentIndex().row()
         try:
             counts = flag_counts(self.db)
             rows = list_flags(self.db, state=self.state_filter.currentData(), rule=self.rule_filter.currentData(),
@@ -348,8 +358,12 @@ class FraudPage(QWidget):
         self.empty.setText("" if rows else "No flags here. The rules run after every import; "
                            "“Scan all data” runs them now.")  # fmt: skip
         self.empty.setVisible(not rows)
-        if not (keep is not None and self.select_flag(keep)):
-            self._show_detail(None)
+        if keep is None or not self.select_flag(keep):
+            next_row = min(row, len(rows) - 1) if keep is not None and then_next else -1
+            if next_row >= 0:
+                self._select(self.flag_table.model().index(next_row, 0))
+            else:
+                self._show_detail(None)
         self._load_holds()
 
     def _load_holds(self) -> None:
@@ -365,10 +379,14 @@ class FraudPage(QWidget):
         for row in range(proxy.rowCount()):
             index = proxy.index(row, 0)
             if index.data(ROW_ROLE).id == flag_id:
-                self.flag_table.setCurrentIndex(index)
-                self._show(index)
+                self._select(index)
                 return True
         return False
+
+    def _select(self, index: QModelIndex) -> None:
+        self.flag_table.setCurrentIndex(index)
+        self.flag_table.scrollTo(index)
+        self._show(index)
 
     def _show(self, index: QModelIndex) -> None:
         flag = index.data(ROW_ROLE) if index.isValid() else None
@@ -419,7 +437,7 @@ class FraudPage(QWidget):
         dialog = FlagDecisionDialog(self, self.db, self.detail, confirming)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self._say(dialog.result_message)
-            self.refresh()
+            self.refresh(then_next=True)
 
     def release(self) -> None:
         hold = self.hold_table.currentIndex().data(ROW_ROLE)
@@ -442,7 +460,7 @@ class FraudPage(QWidget):
         def done(result: Any) -> None:
             self._say(f"Scan finished: {len(result.open_flags)} open flags, {result.new} new, "
                       f"{result.removed} no longer found.")  # fmt: skip
-            self.refresh()
+            self.refresh(then_next=True)
 
         self.scan_button.setEnabled(False)
         failed = lambda exc: self._say(f"The scan failed: {exc}", error=True)  # noqa: E731
