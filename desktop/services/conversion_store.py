@@ -247,7 +247,8 @@ class ConversionStore:
         self.db.many_columns(self._insert_blank_line, line_columns)
 
     def update(self, changes: Sequence[tuple[StoredOrder, OrderRecord]]) -> int:
-        """Apply re-imported orders; those on a paid sheet take only their status and refund. History rows made."""
+        """Apply re-imported orders; those on an approved or paid sheet take only their status and refund. History
+        rows made."""
         full: list[tuple[Any, ...]] = []
         paid: list[tuple[Any, ...]] = []
         history: list[tuple[Any, ...]] = []
@@ -267,7 +268,7 @@ class ConversionStore:
                 note = self._note
             else:
                 paid.append((r.status, r.refunded, old.amount - r.refunded, r.row_hash, now, old.id))
-                note = f"{self._note}; on a paid sheet, so only its status and refund changed"
+                note = f"{self._note}; on an approved or paid payout sheet, so only its status and refund changed"
             if (old.status, old.refunded) != (r.status, r.refunded):
                 history.append((old.id, old.status, r.status, old.refunded, r.refunded, now, note))
         self._run(self._delete_lines, [(row[-1],) for row in full])

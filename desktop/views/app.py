@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import locale
 import sys
+from types import TracebackType
+from typing import Protocol
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop.db import DatabaseError, InstanceLock, open_database
+from desktop.db import DatabaseError, InstanceLock, QueryError, open_database
 from desktop.resources import resource_path
 
 
@@ -51,6 +53,7 @@ def run_gui(target: str | None, *, exit_after_start: bool = False) -> int:
         QMessageBox.critical(None, "Affiliate Desk", str(exc))
         return exc.exit_code
     window = MainWindow(db, lock=lock)
+    route_query_errors(window)
     if exit_after_start:
         window.painted.connect(lambda: QTimer.singleShot(0, app.quit))
         QTimer.singleShot(20_000, lambda: app.exit(1))  # never hang a smoke test
@@ -58,3 +61,21 @@ def run_gui(target: str | None, *, exit_after_start: bool = False) -> int:
         window.painted.connect(window.start_automatic_backup)
     window.show()
     return app.exec()
+
+
+class _ErrorReporter(Protocol):
+    def report_database_error(self, exc: BaseException) -> None: ...
+
+
+def route_query_errors(window: _ErrorReporter) -> None:
+    """A database error nobody caught in a slot (a page's signal handler, a timer) goes to the window, told in the
+    user's words (a damaged file: the notice above every page), instead of a traceback with SQL on the console."""
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, trace: TracebackType | None) -> None:
+        if isinstance(value, QueryError):
+            window.report_database_error(value)
+            return
+        previous(kind, value, trace)
+
+    sys.excepthook = hook
