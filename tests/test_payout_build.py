@@ -277,8 +277,13 @@ def test_a_held_order_earns_what_it_would_have_earned_on_time(db: Database) -> N
     assert lines["A-feb"].commission == D("10.00")  # February's own 100.00 stays at 10 %
     assert row_of(db, "2026-02", "ANNA").commission == D("34.00")
     bob_row = row_of(db, "2026-02", "BOB")
-    assert (bob_row.commission, bob_row.over_cap) == (D("70.00"), D("40.00"))  # 10.00 of January's + 60.00
+    assert (bob_row.commission, bob_row.over_cap) == (D("70.00"), D("0.00"))  # 10.00 of January's + 60.00
     assert (bob_row.sales, bob_row.sales_revenue) == (2, D("1100.00"))  # this sheet's orders only
+    held = next(line for line in sheet_line_details(db, "2026-02", bob).lines if line.order_id == "B-held")
+    assert held.commission == D("10.00")  # January's cap is taken off January's order itself, not off February
+    assert held.trace.endswith("= 50.00; Jan 2026's cap of 150.00, 140.00 of it paid on earlier sheets, leaves 10.00")
+    assert any("2 orders of earlier months" in warning and "took 40.00 off them" in warning
+               for warning in sheet_info(db, "2026-02").warnings)  # fmt: skip
 
 
 def test_a_month_no_sheet_was_built_for_keeps_its_own_tier_and_cap(db: Database) -> None:

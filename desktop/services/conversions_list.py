@@ -407,9 +407,12 @@ def _estimate(db: Database, conv: Any, today: date | None) -> tuple[tuple[Commis
         note = (f"Not on a payout sheet yet: the {own} sheet was approved without it, so it goes on the {period} "
                 f"sheet, priced in {own}. Estimate by today's plan, with {basis}; that sheet decides.")  # fmt: skip
     if result.over_cap > 0:
-        left = f" after the {format_money(paid.earned)} earlier sheets paid" if paid.earned else ""
         note += (f" The plan's cap takes {format_money(result.over_cap)} off the month's "
-                 f"{format_money(result.gross)}{left}.")  # fmt: skip
+                 f"{format_money(result.gross)} in all.")  # fmt: skip
+    elif result.cut_in_lines > 0:
+        left = f", after the {format_money(paid.earned)} earlier sheets paid," if paid.earned else ""
+        note += (f" {own}'s cap{left} leaves no room for {format_money(result.cut_in_lines)} of these orders' "
+                 "commission: it is taken off the latest of them.")  # fmt: skip
     ready = conv.local_date + timedelta(days=settings.hold_days)
     if ready > (today or program_today(settings.timezone)):
         note += f" It can go on a sheet from {ready:%Y-%m-%d}, after the {settings.hold_days}-day hold."

@@ -484,6 +484,13 @@ def _estimate(
             counted[affiliate_id].add(order_lines[0].order_id)
     if not counted:
         return {}
+    if sheets:  # the month's orders already paid count for its tier too, as on the sheet that will take these
+        from desktop.services.payout_months import paid_before
+        from desktop.services.program_settings import program_in
+
+        paid = paid_before(session, {period: set(counted)}, program_in(session).currency)
+        for (affiliate_id, _), before in paid.items():
+            lines[affiliate_id][:0] = before.lines
     results = month_commissions(session, period, {aid: lines[aid] for aid in counted}, terms_for)
     return {
         affiliate_id: sum((x.amount for x in result.lines if x.order_id in counted[affiliate_id]), ZERO)

@@ -106,11 +106,12 @@ def rebuild(session: Session, sheet: PayoutSheet, period: str, as_of: date, prog
     results: dict[int, tuple[MonthCommission, PlanUsed]] = {}
     writer = LineWriter(session, sheet.id)
     done = 0
+    earlier_orders, earlier_cut = 0, ZERO  # orders of earlier months on this sheet, and what their caps took
 
     def price(groups: list[tuple[AffiliateOrders, dict[str, list[OrderLine]]]]) -> None:
         """Each affiliate's months priced in their own month (payout_months); what earlier sheets paid of the late
         months is looked up for a whole batch of affiliates at once."""
-        nonlocal done
+        nonlocal done, earlier_orders, earlier_cut
         late: dict[str, set[int]] = defaultdict(set)
         for group, months in groups:
             for month in months:
@@ -132,6 +133,9 @@ def rebuild(session: Session, sheet: PayoutSheet, period: str, as_of: date, prog
                     terms = terms_for(plan, boosts[month].get(group.affiliate_id))
                     paid = before.get((group.affiliate_id, month), NOTHING_PAID)
                     priced.append(price_month(terms, month, lines, paid, late=month != period))
+                    if month != period:
+                        earlier_orders += len({line.order_id for line in lines})
+                        earlier_cut += priced[-1].cut_in_lines
             except (PlanError, ValueError) as exc:
                 raise BadInput(f"affiliate #{group.affiliate_id}, plan {plan.label}: {exc}") from exc
             computed = combined(period, priced)
@@ -170,6 +174,11 @@ def rebuild(session: Session, sheet: PayoutSheet, period: str, as_of: date, prog
         digest.update(("P" + "|".join(str(row[key]) for key in sorted(row)) + "\n").encode())
     used = tuple(sorted({plan.version_id: plan for _, plan in results.values()}.values(), key=lambda p: p.label))
     warnings = _warnings(period, as_of, settings.hold_days, waiting, foreign, settings.currency)
+    if earlier_orders:
+        orders = "1 order" if earlier_orders == 1 else f"{earlier_orders:,} orders"
+        cut = f"; their months' caps took {earlier_cut:,.2f} off them" if earlier_cut else ""
+        warnings += (f"{orders} of earlier months (held back, approved or imported late) are on this sheet, each "
+                     f"priced in its own month{cut}: see their lines' traces.",)  # fmt: skip
     return Built(
         digest=digest.hexdigest(),
         affiliates=len(rows),

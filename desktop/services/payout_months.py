@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from desktop.models import CommissionLine, Conversion, ConversionLine
+from desktop.models import CommissionLine, Conversion, ConversionLine, PayoutSheet
 from desktop.money import ZERO, from_cents, spread
 from desktop.services.commission_engine import LineCommission, OrderLine, PlanTerms, compute_period
 from desktop.services.payout_refunds import cents, chunks
@@ -42,12 +42,13 @@ class MonthCommission:
     period: str
     lines: tuple[LineCommission, ...]  # these orders' lines only, in time order
     gross: Decimal
-    over_cap: Decimal  # what the cap leaves the month no room for
+    over_cap: Decimal  # what the cap leaves the sheet's own month no room for (cut from the sheet's row)
     commission: Decimal
     sales: int
     sales_revenue: Decimal
     leads: int
     signups: int
+    cut_in_lines: Decimal = ZERO  # a late month's: what its cap left no room for, taken off its lines
 
 
 NOTHING_PAID = PaidBefore()
@@ -63,6 +64,7 @@ def combined(period: str, months: Sequence[MonthCommission]) -> MonthCommission:
         gross=sum((month.gross for month in months), ZERO),
         over_cap=sum((month.over_cap for month in months), ZERO),
         commission=sum((month.commission for month in months), ZERO),
+        cut_in_lines=sum((month.cut_in_lines for month in months), ZERO),
         sales=sum(month.sales for month in months),
         sales_revenue=sum((month.sales_revenue for month in months), ZERO),
         leads=sum(month.leads for month in months),
@@ -86,7 +88,9 @@ def price_month(terms: PlanTerms, period: str, unpaid: Sequence[OrderLine], befo
                 late: bool = False) -> MonthCommission:  # fmt: skip
     """The month's unpaid lines priced with all its approved lines; the cap is what earlier sheets left.
 
-    `late`: the month is not the sheet's own; its lines' traces say so.
+    `late`: the month is not the sheet's own. Its lines' traces say so, and what its cap leaves no room for is
+    taken off its latest lines themselves (their traces say how much), not off the sheet's row: the sheet's own
+    month keeps its cap there, and the month an order belongs to shows every cent of its commission.
     """
     computed = compute_period(terms, [*before.lines, *unpaid])
     wanted = {(line.order_id, line.line_no) for line in unpaid}
@@ -99,6 +103,23 @@ def price_month(terms: PlanTerms, period: str, unpaid: Sequence[OrderLine], befo
     if terms.cap is not None:
         room = max(ZERO, terms.cap - min(terms.cap, before.earned))
         over_cap = max(ZERO, gross - room)
+    cut = ZERO
+    if late and over_cap > 0:
+        cap = terms.cap or ZERO
+        said = f"; {label(period)}'s cap of {cap:,.2f}" + (f", {before.earned:,.2f} of it paid on earlier sheets,"
+                                                             if before.earned else "")  # fmt: skip
+        left = over_cap
+        for index in range(len(lines) - 1, -1, -1):  # the latest lines first: the cap is reached last
+            line = lines[index]
+            if left <= 0 or line.amount <= 0:
+                continue
+            taken = min(line.amount, left)
+            left -= taken
+            kept = line.amount - taken
+            lines[index] = LineCommission(line.order_id, line.line_no, kept, line.rule,
+                                          f"{line.trace}{said} leaves {kept:,.2f}")  # fmt: skip
+        cut, over_cap = over_cap, ZERO
+        gross = sum((line.amount for line in lines), ZERO)
     sales = {line.order_id for line in unpaid if line.type == "sale"}
     return MonthCommission(
         period=period,
@@ -106,6 +127,7 @@ def price_month(terms: PlanTerms, period: str, unpaid: Sequence[OrderLine], befo
         gross=gross,
         over_cap=over_cap,
         commission=gross - over_cap,
+        cut_in_lines=cut,
         sales=len(sales),
         sales_revenue=sum((line.amount for line in unpaid if line.type == "sale"), ZERO),
         leads=len({line.order_id for line in unpaid if line.type == "lead"}),
@@ -118,9 +140,12 @@ def label(period: str) -> str:
     return f"{_MONTHS[int(period[5:7]) - 1]} {period[:4]}"
 
 
-def paid_before(session: Session, wanted: dict[str, set[int]], currency: str) -> dict[tuple[int, str], PaidBefore]:
+def paid_before(
+    session: Session, wanted: dict[str, set[int]], currency: str, *, sheets_before: str | None = None
+) -> dict[tuple[int, str], PaidBefore]:
     """For each month and affiliates in `wanted` (month -> affiliate ids): what approved sheets already hold of
-    their orders of that month. A few queries per month, 900 affiliates at a time."""
+    their orders of that month (only sheets of months before `sheets_before`, when given: replaying a sheet).
+    A few queries per month, 900 affiliates at a time."""
     c, cl = Conversion, CommissionLine
     found: dict[tuple[int, str], PaidBefore] = {}
     for month, affiliates in sorted(wanted.items()):
@@ -128,6 +153,9 @@ def paid_before(session: Session, wanted: dict[str, set[int]], currency: str) ->
         for chunk in chunks(sorted(affiliates)):
             in_month = and_(c.affiliate_id.in_(chunk), c.local_date >= start, c.local_date <= end,
                             c.paid_sheet_id.is_not(None))  # fmt: skip
+            if sheets_before is not None:
+                earlier = select(PayoutSheet.id).where(PayoutSheet.period < sheets_before)
+                in_month = and_(in_month, c.paid_sheet_id.in_(earlier))
             earned: dict[int, int] = defaultdict(int)
             for affiliate_id, amount in session.execute(
                 select(c.affiliate_id, cents(cl.commission))

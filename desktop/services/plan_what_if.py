@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -14,11 +15,20 @@ from sqlalchemy.orm import Session
 from desktop.db import Database
 from desktop.models import Affiliate, CommissionLine, Conversion, ConversionLine, PayoutLine, PayoutSheet
 from desktop.money import ZERO, format_money, from_cents
-from desktop.services.commission_engine import OrderLine, PeriodCommission, PlanError, PlanTerms, compute_period
+from desktop.services.commission_engine import OrderLine, PlanError, PlanTerms
 from desktop.services.errors import BadInput, RefusedByState, ValidationFailed
 from desktop.services.metrics import DateRange, default_plan_id
 from desktop.services.payout_build import program_today
 from desktop.services.payout_inputs import current_plans, rate_boosts
+from desktop.services.payout_months import (
+    NOTHING_PAID,
+    MonthCommission,
+    PaidBefore,
+    by_month,
+    combined,
+    paid_before,
+    price_month,
+)
 from desktop.services.payout_orders import count_orders, order_lines
 from desktop.services.payout_queries import count_commission_lines
 from desktop.services.payout_refunds import cents
@@ -165,11 +175,37 @@ def _with_boost(terms: PlanTerms, boost: Decimal | None) -> PlanTerms:
     return replace(terms, rate_boost=boost) if boost else terms
 
 
-def _compute(terms: PlanTerms, lines: list[OrderLine], who: str, period: str) -> PeriodCommission:
-    try:
-        return compute_period(terms, lines)
-    except PlanError as exc:  # a rate reward that takes a rate past 100 %, as a sheet would refuse it too
-        raise BadInput(f"{who}, with the rate reward of {period}: {exc}") from exc
+class _Months:
+    """What a sheet of `period` needs to price an affiliate's lines the way it does (payout_months): each month on
+    its own, with its rate rewards and what earlier sheets paid of it."""
+
+    def __init__(
+        self, session: Session, period: str, boosts: dict[int, Decimal], paid: dict[tuple[int, str], PaidBefore]
+    ) -> None:
+        self.session, self.period, self.paid = session, period, paid
+        self.boosts: dict[str, dict[int, Decimal]] = {period: boosts}
+
+    def price(self, terms: PlanTerms, affiliate_id: int, lines: list[OrderLine], who: str) -> MonthCommission:
+        priced = []
+        for month, month_lines in by_month(lines).items():
+            if month not in self.boosts:
+                self.boosts[month] = rate_boosts(self.session, month)
+            try:
+                priced.append(price_month(_with_boost(terms, self.boosts[month].get(affiliate_id)), month, month_lines,
+                                          self.paid.get((affiliate_id, month), NOTHING_PAID),
+                                          late=month != self.period))  # fmt: skip
+            except PlanError as exc:  # a rate reward that takes a rate past 100 %, as a sheet would refuse it too
+                raise BadInput(f"{who}, with the rate reward of {month}: {exc}") from exc
+        return combined(self.period, priced)
+
+
+def _late_months(groups: list[tuple[int, list[OrderLine]]], period: str) -> dict[str, set[int]]:
+    late: dict[str, set[int]] = defaultdict(set)
+    for affiliate_id, lines in groups:
+        for month in by_month(lines):
+            if month != period:
+                late[month].add(affiliate_id)
+    return late
 
 
 def _sheet_groups(session: Session, sheet_id: int, plan_id: int, skus: bool) -> Iterator[tuple[int, list[OrderLine]]]:
@@ -221,7 +257,7 @@ class _Replayed:
     would_over_cap: Decimal
 
     @classmethod
-    def of(cls, affiliate_id: int, did_pay: Decimal, would: PeriodCommission) -> _Replayed:
+    def of(cls, affiliate_id: int, did_pay: Decimal, would: MonthCommission) -> _Replayed:
         return cls(affiliate_id, did_pay, would.sales, would.sales_revenue, would.commission, would.over_cap)
 
 
@@ -236,8 +272,12 @@ def _replay_sheet(
     total = max(count_commission_lines(session, sheet.id), 1)
     replayed: list[_Replayed] = []
     done = 0
-    for affiliate_id, lines in _sheet_groups(session, sheet.id, plan_id, bool(edited.products)):
-        would = _compute(_with_boost(edited, boosts.get(affiliate_id)), lines, who(affiliate_id), sheet.period)
+    groups = list(_sheet_groups(session, sheet.id, plan_id, bool(edited.products)))
+    currency = program_in(session).currency
+    before = paid_before(session, _late_months(groups, sheet.period), currency, sheets_before=sheet.period)
+    months = _Months(session, sheet.period, boosts, before)
+    for affiliate_id, lines in groups:
+        would = months.price(edited, affiliate_id, lines, who(affiliate_id))
         replayed.append(_Replayed.of(affiliate_id, from_cents(paid.get(affiliate_id, 0)), would))
         done += len(lines)
         if len(replayed) % _REPORT_EVERY == 0:
@@ -259,15 +299,14 @@ def _replay_open(
     replayed: list[_Replayed] = []
     earlier: set[str] = set()
     done = 0
-    for group in order_lines(session, last_day, currency):
-        done += len(group.conversions)
-        if group.affiliate_id not in on_plan:
-            continue
-        boost = boosts.get(group.affiliate_id)
-        did = _compute(_with_boost(current, boost), group.lines, who(group.affiliate_id), period)
-        would = _compute(_with_boost(edited, boost), group.lines, who(group.affiliate_id), period)
-        replayed.append(_Replayed.of(group.affiliate_id, did.commission, would))
-        earlier.update(line.order_id for line in group.lines if line.occurred_at < start)
+    groups = [(g.affiliate_id, g.lines) for g in order_lines(session, last_day, currency) if g.affiliate_id in on_plan]
+    months = _Months(session, period, boosts, paid_before(session, _late_months(groups, period), currency))
+    for affiliate_id, lines in groups:
+        done += len({line.order_id for line in lines})
+        did = months.price(current, affiliate_id, lines, who(affiliate_id))
+        would = months.price(edited, affiliate_id, lines, who(affiliate_id))
+        replayed.append(_Replayed.of(affiliate_id, did.commission, would))
+        earlier.update(line.order_id for line in lines if line.occurred_at < start)
         if len(replayed) % _REPORT_EVERY == 0:
             report(min(done, total), total, f"Replaying {period}: {done:,} orders")
     return len(earlier), replayed

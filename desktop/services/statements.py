@@ -24,12 +24,13 @@ from desktop.models import (
     RateReward,
 )
 from desktop.money import ZERO, from_cents, spread
-from desktop.services.commission_engine import OrderLine, PlanError, compute_period
+from desktop.services.commission_engine import OrderLine, PlanError
 from desktop.services.errors import BadInput
 from desktop.services.metrics import DateRange, Metrics, affiliate_metrics, plan_terms_loader
+from desktop.services.payout_months import NOTHING_PAID, paid_before, price_month
 from desktop.services.payout_refunds import cents
 from desktop.services.payout_types import BONUS_KINDS, check_period
-from desktop.services.program_settings import get_program
+from desktop.services.program_settings import get_program, program_in
 from desktop.services.report_review import plain_reason
 from desktop.services.targets import program_today
 
@@ -252,10 +253,16 @@ def _estimates(db: Database, session: Session, affiliate_id: int, rng: DateRange
             continue
         boost = sum(session.scalars(select(RateReward.rate_boost).where(
             RateReward.affiliate_id == affiliate_id, RateReward.period == period)), Decimal(0))  # fmt: skip
+        # priced in its own month, as the sheet that takes it will (payout_months): the month's paid orders count
+        # for the tier, its cap gives what earlier sheets left; after the month's sheet, as a late month
+        currency = program_in(session).currency
+        before = paid_before(session, {period: {affiliate_id}}, currency).get((affiliate_id, period), NOTHING_PAID)
+        late = session.scalar(select(PayoutSheet.id).where(PayoutSheet.period == period,
+                                                           PayoutSheet.state != "draft")) is not None  # fmt: skip
         try:
-            result = compute_period(replace(terms, rate_boost=boost), lines)
+            result = price_month(replace(terms, rate_boost=boost), period, lines, before, late=late)
         except PlanError:  # a boost past 100 %: the plan's own rates, as the dashboard does
-            result = compute_period(terms, lines)
+            result = price_month(terms, period, lines, before, late=late)
         for commission in result.lines:
             cid = ids[commission.order_id]
             found[cid] = found.get(cid, ZERO) + commission.amount
