@@ -103,8 +103,11 @@ def cmd_review(args: argparse.Namespace) -> int:
         paths, pages = _write_all(db, period, affiliates, output, args.combined, page_size)
     finally:
         db.dispose()
-    where = f"{output}" if args.combined else f"{len(paths)} files in {output}"
-    print(f"{len(affiliates)} reviews for {period_label(period)} written to {where} ({pages} pages).")
+    from desktop.services.fraud_rules import plural
+
+    where = f"{output}" if args.combined else f"{plural(len(paths), 'file')} in {output}"
+    print(f"{plural(len(affiliates), 'review')} for {period_label(period)} written to {where} "
+          f"({plural(pages, 'page')}).")  # fmt: skip
     return EXIT_OK
 
 

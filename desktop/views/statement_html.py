@@ -78,7 +78,7 @@ def _orders(data: StatementData) -> str:
                 f"<span style='color:{MUTED}'>{esc(_commission_from(o))}</span>"]  # fmt: skip
         rows.append(row)
     orders = data.orders
-    totals = ["", f"{len(orders)} orders"] + ([""] if with_types else [])
+    totals = ["", f"{len(orders):,} order{'' if len(orders) == 1 else 's'}"] + ([""] if with_types else [])
     totals += ["", money(sum((o.amount for o in orders), Decimal(0)))]
     totals += [money(sum((o.refunded for o in orders), Decimal(0)))] if with_refunds else []
     totals += [money(data.net_total), money(data.commission_total), ""]
