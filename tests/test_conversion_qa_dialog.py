@@ -6,21 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from test_conversion_support import program, write_csv
+from test_conversions_page import previewed
 
 from desktop.db import Database
 from desktop.services.conversion_mappings import save_mapping
 from desktop.views.app import make_application
-from desktop.views.conversion_import_dialog import ConversionImportDialog
-
-
-def previewed(qtbot, db: Database, path: Path) -> ConversionImportDialog:  # type: ignore[no-untyped-def]
-    """The import dialog shown with this file chosen, its preview read."""
-    dialog = ConversionImportDialog(db, None, None)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.set_path(path)
-    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
-    return dialog
 
 
 def test_the_summary_names_the_separator_the_currency_and_counts_in_words(qtbot, db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

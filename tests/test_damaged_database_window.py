@@ -3,36 +3,23 @@ parameters; no exception out of the affiliates table; the navigation shows the p
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from test_damaged_database import damage_table
+from test_views_main_window import shown_window
 
 from desktop.db import Database
 from desktop.services.affiliates import AffiliateFilter, AffiliateInput, count_affiliates, create_affiliate
 from desktop.services.affiliates import list_affiliates as list_rows
 from desktop.views import affiliate_table_model
 from desktop.views.affiliate_table_model import AffiliateTableModel
-from desktop.views.app import make_application
 from desktop.views.main_window import MainWindow
 from desktop.views.page_parts import error_text
 
 PLAIN_DAMAGE = "This database file is damaged (database disk image is malformed). "
 RESTORE = "Restore a backup: File ▸ Restore a backup…"
-
-
-def damage_table(path: Path, table: str) -> None:
-    """Overwrite the first page of `table` and of its indexes with 0xFF bytes, as a failing disk would (the file
-    closed before)."""
-    conn = sqlite3.connect(path)
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    roots = [row[0] for row in conn.execute("SELECT rootpage FROM sqlite_master WHERE tbl_name = ?", (table,))]
-    conn.close()
-    with path.open("r+b") as fh:
-        for root in roots:
-            fh.seek((root - 1) * page_size)
-            fh.write(b"\xff" * page_size)
 
 
 def assert_plain(text: str) -> None:
@@ -60,13 +47,7 @@ def damaged(db: Database, db_path: Path, tables: tuple[str, ...]) -> Database:
 
 @pytest.fixture
 def window(qtbot, damaged: Database, qsettings):  # type: ignore[no-untyped-def]
-    make_application()
-    win = MainWindow(damaged, settings=qsettings)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    setattr(win, "keep_unsaved_edits", lambda _leaving: True)  # noqa: B010
+    yield from shown_window(qtbot, damaged, qsettings)
 
 
 def test_the_window_says_the_file_is_damaged_and_shows_the_page_it_highlights(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]

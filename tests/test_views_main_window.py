@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import locale
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,8 @@ from desktop.views.main_window import MainWindow
 from desktop.views.program_page import ProgramPage
 
 
-@pytest.fixture
-def window(qtbot, db: Database, qsettings):  # type: ignore[no-untyped-def]
+def shown_window(qtbot, db: Database, qsettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    """The window on `db`, shown; for a fixture to yield from."""
     make_application()
     win = MainWindow(db, settings=qsettings)
     qtbot.addWidget(win)
@@ -25,6 +26,11 @@ def window(qtbot, db: Database, qsettings):  # type: ignore[no-untyped-def]
     yield win
     # closed at teardown: a test that left changes unsaved would otherwise wait for an answer forever
     setattr(win, "keep_unsaved_edits", lambda _leaving: True)  # noqa: B010
+
+
+@pytest.fixture
+def window(qtbot, db: Database, qsettings):  # type: ignore[no-untyped-def]
+    yield from shown_window(qtbot, db, qsettings)
 
 
 def test_empty_database_opens_on_the_welcome_page(window: MainWindow) -> None:
