@@ -242,7 +242,7 @@ def test_publishing_new_terms_drafts_an_announcement_naming_the_changes(program:
     assert "Trailhead Partners" in note.subject and "accept" in note.subject and "version 2" in note.subject
     assert "What changed: Material must come down within 7 days." in note.body
     assert "- 6. Ending the partnership" in note.body
-    assert "01 April 2026" in note.body
+    assert "in effect from 1 April 2026." in note.body
     assert '"I accept version 2"' in note.body
     first = g.draft_announcement(program, "terms", 1)
     assert "What changed" not in first.body

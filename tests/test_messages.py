@@ -128,7 +128,7 @@ def test_a_plan_change_is_announced_from_the_difference_between_versions(db: Dat
     add_affiliate(db, "OFF", "Other Plan", email="off@example.com")
     draft = plan_change_text(db, plan, 1, 2, effective=date(2026, 11, 1))
     assert draft.subject == "Acme Outdoor Partners: new commission terms for Standard"
-    assert ("The commission terms of the Standard plan change from 01 November 2026:\n\n"
+    assert ("The commission terms of the Standard plan change from 1 November 2026:\n\n"
             "- **Commission on sales**: 10 % of the sale → 12 % of the sale\n"
             "- **Per lead**: 0.00 → 2.00\n"
             "- **Monthly cap**: 1,000.00 → no cap\n"

@@ -59,6 +59,7 @@ def test_draft_edit_and_choose_recipients(qtbot, page: MessagesPage, db: Databas
 def test_open_in_mail_client_puts_recipients_in_bcc(qtbot, page: MessagesPage, db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()) or True)
+    monkeypatch.setattr(QMessageBox, "question", lambda *_args: QMessageBox.StandardButton.Yes)  # it went out
     qtbot.mouseClick(page.newsletter_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(page.mail_button, Qt.MouseButton.LeftButton)
     [url] = opened

@@ -6,7 +6,7 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -54,6 +54,7 @@ __all__ = [
     "placeholder_problem",
     "get_draft",
     "get_version",
+    "long_date",
     "list_acceptances",
     "list_documents",
     "list_versions",
@@ -123,8 +124,14 @@ class Announcement:
     kind: str
     number: int
     subject: str
-    body: str  # plain text that reads well as Markdown too
-    recipients: int  # active affiliates it is meant for
+    body: str  # plain text that reads well as Markdown too, the version's full text at the end
+    recipients: int  # active affiliates it can be sent to: those with an e-mail address
+    without_email: int = 0  # active affiliates it cannot reach: no e-mail address on record
+
+
+def long_date(moment: date) -> str:
+    """A date as affiliates read it in a letter: "7 December 2026" (%-d, without the zero, fails on Windows)."""
+    return f"{moment.day} {moment:%B %Y}"
 
 
 # --- placeholders -------------------------------------------------------------------------------------------
@@ -383,23 +390,28 @@ def draft_announcement(db: Database, kind: str, number: int | None = None) -> An
     else:
         lines.append(
             f"we have published a new version (version {info.number}) of our {title.lower()} for the "
-            f"{program.name} affiliate program, in effect from {info.published_at:%d %B %Y}."
+            f"{program.name} affiliate program, in effect from {long_date(info.published_at)}."
         )
         lines += ["", f"What changed: {info.summary}"]
         sections = changed_sections(get_version(db, kind, previous.number).markdown, text.markdown)
         if sections:
             lines += ["", "The sections that changed:", *(f"- {s}" for s in sections)]
     lines.append("")
+    # Nothing is attached to the message (a mail link cannot carry a file): the text itself goes with it.
     if kind in NEEDS_ACCEPTANCE:
         lines.append(
-            "Please read the full text (attached) and confirm that you accept it, for example by replying "
+            "Please read the full text below and confirm that you accept it, for example by replying "
             '"I accept version ' + str(info.number) + '" to this email.'
         )
         subject = f"{program.name}: please review and accept our {title.lower()} (version {info.number})"
     else:
-        lines.append("You find the full text attached. Thank you for keeping to it.")
+        lines.append("You find the full text below. Thank you for keeping to it.")
         subject = f"{program.name}: updated {title.lower()} (version {info.number})"
     lines += ["", "If you have any questions, just reply to this email.", "", "Best regards,", program.name]
+    lines += ["", "---", "", text.markdown.strip()]
+    # messages.recipient_choices's rule: only who has an address can be written to (messages imports this module)
+    active = select(func.count()).where(Affiliate.status == "active")
     with db.read() as session:
-        recipients = session.scalar(select(func.count()).where(Affiliate.status == "active")) or 0
-    return Announcement(kind, info.number, subject, "\n".join(lines), recipients)
+        reachable = session.scalar(active.where(Affiliate.email.like("%@%"))) or 0
+        everyone = session.scalar(active) or 0
+    return Announcement(kind, info.number, subject, "\n".join(lines), reachable, everyone - reachable)

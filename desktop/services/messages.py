@@ -33,6 +33,7 @@ from desktop.services.commission_engine import PlanTerms
 from desktop.services.errors import BadInput, RefusedByState, ValidationFailed
 from desktop.services.fraud import now_local
 from desktop.services.fraud_rules import listed, period_bounds, period_label
+from desktop.services.guidelines import fill_placeholders, long_date, placeholder_problem, placeholder_values
 from desktop.services.plans import plan_terms
 from desktop.services.program_settings import get_program
 from desktop.services.safe_files import atomic_write
@@ -219,7 +220,7 @@ def plan_change_text(
                for what in dict.fromkeys([*before, *after]) if before.get(what) != after.get(what)]  # fmt: skip
     if not changes:
         raise BadInput(f"Versions {old.version} and {new.version} of {new.name} have the same terms.")
-    when = f"from {effective:%d %B %Y}" if effective else "from the next period on"
+    when = f"from {long_date(effective)}" if effective else "from the next period on"
     body = _letter(db, f"New commission terms for {_escape_md(new.name)}",
                    f"the commission terms of the {_escape_md(new.name)} plan change {when}:", "\n".join(changes),
                    "Everything else stays as it is. Reply to this e-mail if you have questions.")  # fmt: skip
@@ -227,14 +228,24 @@ def plan_change_text(
 
 
 def terms_text(db: Database, title: str, summary: str) -> DraftText:
-    """An announcement of a new version of the terms (or any document), from its title and a summary."""
+    """An announcement of a new version of the terms (or any document), from its title and a summary.
+
+    {cookie_days} and the other placeholders are filled in as on the guidelines page; other braced words are
+    refused as there, for they would reach the affiliates as written."""
     missing = {key: "Required." for key, value in (("title", title), ("summary", summary)) if not value.strip()}
     if missing:
         raise ValidationFailed(missing)
-    body = _letter(db, _escape_md(title.strip()), "we have published a new version of our terms. What changes:",
-                   summary.strip(), "Please read them and confirm that you accept them. Reply to this e-mail if "
+    values = placeholder_values(db)
+    problems = {key: problem for key, value in (("title", title), ("summary", summary))
+                if (problem := placeholder_problem(value, values)) is not None}  # fmt: skip
+    if problems:
+        raise ValidationFailed(problems)
+    title = " ".join(fill_placeholders(title, values).split())  # {plans} has several lines; a subject has one
+    summary = fill_placeholders(summary.strip(), values)
+    body = _letter(db, _escape_md(title), "we have published a new version of our terms. What changes:",
+                   summary, "Please read them and confirm that you accept them. Reply to this e-mail if "
                    "you have questions.")  # fmt: skip
-    return DraftText(f"{get_program(db).name}: {title.strip()}", body)
+    return DraftText(f"{get_program(db).name}: {title}", body)
 
 
 # --- drafts -----------------------------------------------------------------------------------------------
@@ -282,6 +293,14 @@ def create_plan_announcement(
 
 def create_terms_announcement(db: Database, title: str, summary: str) -> int:
     return create_draft(db, "announcement", terms_text(db, title, summary), recipients=recipient_choices(db))
+
+
+def create_announcement(db: Database, subject: str, body_markdown: str) -> int:
+    """An announcement draft of a text written elsewhere (a new version of the guidelines, from their page),
+    addressed to every active affiliate with an address."""
+    if not subject.strip():
+        raise ValidationFailed({"subject": "Give the message a subject."})
+    return create_draft(db, "announcement", DraftText(subject.strip(), body_markdown), recipients=recipient_choices(db))
 
 
 def _message(session: Session, message_id: int, *, draft: bool = False) -> Message:

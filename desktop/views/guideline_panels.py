@@ -62,15 +62,16 @@ class SubmitDialog(QDialog):
         self._submit = submit
         self.form = QFormLayout()
         self.error = FieldError()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # service errors may quote names
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(verb)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
 
     def accept(self) -> None:
         error = self._submit()
@@ -277,7 +278,10 @@ class AcceptancePanel(QWidget):
                 "Record",
                 lambda: submit(when.date().toPython(), how.currentData()),
             )
-            dialog.form.addRow("Who", QLabel(names))
+            who = QLabel(names)
+            who.setTextFormat(Qt.TextFormat.PlainText)  # whom the legal record names: exactly as written
+            who.setWordWrap(True)
+            dialog.form.addRow("Who", who)
             dialog.form.addRow("Accepted on", when)
             dialog.form.addRow("How", how)
             error = None if dialog.exec() == QDialog.DialogCode.Accepted else "cancelled"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -12,6 +13,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QShortcut, QText
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -50,7 +52,7 @@ def print_markdown(printer: QPrinter, heading: str, markdown: str) -> None:
 
 class GuidelinesPage(QWidget):
     title = "Guidelines & terms"
-    announcement_drafted = Signal(object)  # an svc.Announcement, after a publication
+    announcement_drafted = Signal(object)  # an svc.Announcement, as edited, for the Messages page to draft
 
     def __init__(self, db: Database, parent: QWidget | None = None):
         super().__init__(parent)
@@ -69,6 +71,7 @@ class GuidelinesPage(QWidget):
             )
         )
         self.message = QLabel()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # errors and titles as typed, never markup
         self.message.setWordWrap(True)
         outer.addWidget(self.message)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -131,6 +134,7 @@ class GuidelinesPage(QWidget):
         hint.setWordWrap(True)
         layout.addWidget(hint)
         self.placeholder_warning = QLabel()  # a mistyped {placeholder} would reach the affiliates as written
+        self.placeholder_warning.setTextFormat(Qt.TextFormat.PlainText)
         self.placeholder_warning.setStyleSheet("color: #b3261e;")
         self.placeholder_warning.setWordWrap(True)
         self.placeholder_warning.hide()
@@ -314,24 +318,49 @@ class GuidelinesPage(QWidget):
         return number
 
     def show_announcement(self, number: int | None = None, show: bool = True) -> svc.Announcement | None:
+        """The announcement of a published version, in a dialog where it can be edited, then drafted on the
+        Messages page (announcement_drafted) or copied."""
         if self.kind is None:
             return None
         kind = self.kind
         announcement = self._call(lambda: svc.draft_announcement(self.db, kind, number))
         if not isinstance(announcement, svc.Announcement):
             return None
-        self.announcement_drafted.emit(announcement)
         if show:
             subject = QLineEdit(announcement.subject)
             body = QPlainTextEdit(announcement.body)
-            dialog = SubmitDialog(self, "Announcement", "Copy and close", lambda: self._copy(subject, body))
+            edited: list[svc.Announcement] = []
+
+            def submit() -> str | None:
+                if not subject.text().strip():
+                    return "Give the announcement a subject."
+                edited.append(replace(announcement, subject=subject.text().strip(), body=body.toPlainText()))
+                return None
+
+            def copy() -> None:  # to paste it elsewhere: nothing is drafted
+                self._copy(subject, body)
+                dialog.done(QDialog.DialogCode.Rejected)
+
+            dialog = SubmitDialog(self, "Announcement", "Draft it on the Messages page", submit)
+            dialog.buttons.addButton("Copy and close", QDialogButtonBox.ButtonRole.ActionRole).clicked.connect(copy)
+            dialog.accepted.connect(lambda: self.announcement_drafted.emit(edited[-1]))  # once it is closed
             dialog.form.addRow("Subject", subject)
             dialog.form.addRow("Text", body)
-            dialog.form.addRow("", QLabel(f"For the {announcement.recipients} active affiliates."))
+            dialog.form.addRow("", QLabel(self._audience(announcement)))
             dialog.resize(640, 480)
             dialog.open()
             self.announcement_dialog = dialog
         return announcement
+
+    @staticmethod
+    def _audience(announcement: svc.Announcement) -> str:
+        """Who the announcement reaches by e-mail, and how many it cannot."""
+        reached, missed = announcement.recipients, announcement.without_email
+        text = f"For the {reached} active affiliate{'' if reached == 1 else 's'} with an e-mail address."
+        if missed:
+            text += (f" {missed} active affiliate{' has' if missed == 1 else 's have'} no e-mail address: "
+                     "tell them another way.")  # fmt: skip
+        return text
 
     def _copy(self, subject: QLineEdit, body: QPlainTextEdit) -> None:
         QGuiApplication.clipboard().setText(f"Subject: {subject.text()}\n\n{body.toPlainText()}")
@@ -355,7 +384,7 @@ class GuidelinesPage(QWidget):
         program = self.values.get("program_name", "")
         if info is not None:
             text = svc.get_version(self.db, self.kind, info.number).markdown
-            return f"{program} · {title} · version {info.number} of {info.published_at:%d %B %Y}", text
+            return f"{program} · {title} · version {info.number} of {svc.long_date(info.published_at)}", text
         text = svc.fill_placeholders(self.editor.toPlainText(), self.values)
         published = doc is not None and doc.latest_version and not doc.unpublished_changes and not self._dirty()
         state = f"version {doc.latest_version}" if published and doc else "draft, not published"

@@ -164,11 +164,18 @@ class MainWindow(QMainWindow):
             welcome.import_requested.connect(self.import_affiliates)
         elif key == "program":
             page.saved.connect(self.refresh_all)  # type: ignore[attr-defined]
+        elif key == "guidelines":
+            page.announcement_drafted.connect(self.draft_announcement)  # type: ignore[attr-defined]
         for model in page.findChildren(QAbstractItemModel):  # tables paging rows in as they scroll: no caller to
             failed = getattr(model, "load_failed", None)  # catch a failed query, so they tell it here
             if failed is not None:
                 failed.connect(self.report_database_error)
         return page
+
+    def draft_announcement(self, announcement: object) -> None:
+        """An announcement from the guidelines page becomes a draft on the Messages page, shown there."""
+        self.show_page("messages")
+        self.page("messages").take_announcement(announcement)  # type: ignore[attr-defined]
 
     def page_keys(self) -> list[str]:
         return [self.navigation.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.navigation.count())]

@@ -38,11 +38,13 @@ from PySide6.QtWidgets import (
 from desktop.db import Database, DatabaseError
 from desktop.services.errors import ServiceError, ValidationFailed
 from desktop.services.fraud_rules import period_label, shift_period
+from desktop.services.guidelines import Announcement
 from desktop.services.messages import (
     MessageDetail,
     MessageSummary,
     Recipient,
     check_sendable,
+    create_announcement,
     create_newsletter,
     create_plan_announcement,
     create_terms_announcement,
@@ -68,8 +70,10 @@ RECIPIENT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def _label(text: str = "", *, name: str = "", style: str = "") -> QLabel:
-    """A word-wrapping label; `name` picks a style from the style sheet (pageSubtitle)."""
+    """A word-wrapping label of plain text (it shows names and subjects people typed); `name` picks a style from
+    the style sheet (pageSubtitle)."""
     label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     if name:
         label.setObjectName(name)
@@ -98,6 +102,10 @@ def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
         for c, text in enumerate(row):
             table.setItem(r, c, QTableWidgetItem(text))
     table.blockSignals(False)
+
+
+def _affiliates(count: int) -> str:
+    return f"{count:,} active affiliate" + ("" if count == 1 else "s")
 
 
 class AnnouncementDialog(QDialog):
@@ -157,9 +165,13 @@ class AnnouncementDialog(QDialog):
                                                            self.new_version.currentData())  # fmt: skip
             else:
                 self.message_id = create_terms_announcement(self.db, self.title.text(), self.summary.toPlainText())
+        except ValidationFailed as exc:  # the messages, without the fields' internal names
+            required = {"title": "Give the title.", "summary": "Write what changes."}
+            self.error.setText(" ".join(required[field] if text == "Required." else text
+                                        for field, text in exc.errors.items()))  # fmt: skip
+            return
         except (ServiceError, DatabaseError) as exc:
-            self.error.setText(str(exc).replace("title: Required.", "Give the title.")
-                               .replace("summary: Required.", "Write what changes."))  # fmt: skip
+            self.error.setText(str(exc))
             return
         super().accept()
 
@@ -423,6 +435,26 @@ class MessagesPage(QWidget):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self._opened(dialog.message_id)
 
+    def take_announcement(self, announcement: Announcement) -> int | None:
+        """An announcement drafted on the guidelines page, as a draft here for every active affiliate with an
+        address; the draft made of the very same text before is opened instead of a second one."""
+        if not self._store_edits():
+            return None
+        for m in self._call(lambda: list_messages(self.db, sent=False)) or []:
+            if m.kind == "announcement" and m.subject == announcement.subject.strip():
+                same = self._call(lambda m=m: get_message(self.db, m.id))
+                if same is not None and same.body_markdown == announcement.body:
+                    self.refresh()
+                    self.select_message(m.id)
+                    self._say("This announcement is among your drafts already: check the recipients, then send it.")
+                    return m.id
+        made = self._call(lambda: create_announcement(self.db, announcement.subject, announcement.body))
+        self._opened(made)
+        if made is not None and announcement.without_email:
+            self._say(f"Draft ready. {_affiliates(announcement.without_email)} without an e-mail address "
+                      "cannot get it: tell them another way.")  # fmt: skip
+        return made
+
     def save_draft(self) -> bool:
         if self.detail is None or not self._dirty():
             return True
@@ -487,9 +519,19 @@ class MessagesPage(QWidget):
                                 "links. The message stays a draft; save it as .eml and open that file in your "
                                 "mail program instead.")  # fmt: skip
             return
-        self._call(lambda: record_sent(self.db, message_id, "mail_client"))
+        # Opening the mail program is not sending (it may be closed without): the person says whether it went out.
+        answer = QMessageBox.question(
+            self, "Opened in your mail program", "Opened in your mail program with the recipients in BCC: send it "
+            "from there.\n\nLog the message as sent to its recipients? Answer once it went out; it then moves to the "
+            "sent log and can no longer be changed. Choose No to keep it a draft.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        )  # fmt: skip
+        sent = answer == QMessageBox.StandardButton.Yes
+        if sent and not self._done(lambda: record_sent(self.db, message_id, "mail_client")):
+            return
         self.refresh()
-        self._say("Opened in your mail program with the recipients in BCC; send it from there.")
+        self._say("Opened in your mail program and logged as sent." if sent else
+                  "Opened in your mail program with the recipients in BCC; send it from there. It stays a draft.")
 
     def save_file(self, kind: str) -> None:
         if self.detail is None or not self.save_draft():

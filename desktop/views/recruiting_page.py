@@ -74,10 +74,17 @@ T = TypeVar("T")
 
 
 def _text(text: str = "", name: str = "") -> QLabel:
+    """A word-wrapping label of plain text: it shows names, niches and errors as typed, never as markup."""
     label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     if name:
         label.setObjectName(name)
+    return label
+
+
+def _plain(label: FieldError) -> FieldError:
+    label.setTextFormat(Qt.TextFormat.PlainText)  # service errors quote names
     return label
 
 
@@ -232,7 +239,7 @@ class RecruitingPage(QWidget):
         self.risk.currentIndexChanged.connect(self._form_changed)
         risk_row.addWidget(self.risk, 1)
         check_layout.addLayout(risk_row)
-        self.risk_error = FieldError()
+        self.risk_error = _plain(FieldError())
         check_layout.addWidget(self.risk_error)
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Notes: what you found, links, red flags…")
@@ -264,7 +271,7 @@ class RecruitingPage(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.approve_button)
         buttons.addWidget(self.reject_button)
-        self.action_error = FieldError()
+        self.action_error = _plain(FieldError())
         actions.addWidget(self.unsaved)
         actions.addLayout(buttons)
         actions.addWidget(self.action_error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -64,8 +65,8 @@ class CandidateTableModel(QAbstractTableModel):
             done = f"{c.screening_done} of {c.screening_total}" if c.screening_done else "not started"
             risk = (c.risk_rating or "—").capitalize()
             return (c.name, str(c.fit.total), f"{c.total_followers:,}", engagement, done, risk)[col]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{c.name} ({c.code})\n" + "\n".join(c.fit.explanation)
+        if role == Qt.ItemDataRole.ToolTipRole:  # a tooltip with a tag in it is shown as rich text: escaped
+            return "<br>".join(escape(line) for line in (f"{c.name} ({c.code})", *c.fit.explanation))
         if role == Qt.ItemDataRole.ForegroundRole and col == COL_FIT:
             return QBrush(fit_colour(c.fit.total))
         if role == Qt.ItemDataRole.FontRole and col == COL_FIT:
@@ -87,10 +88,12 @@ class ReasonDialog(QDialog):
         self._submit = submit
         layout = QVBoxLayout(self)
         self.prompt = QLabel(prompt)
+        self.prompt.setTextFormat(Qt.TextFormat.PlainText)
         self.prompt.setWordWrap(True)
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("One sentence is enough")
         self.error = FieldError()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # service errors quote names
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(verb)
