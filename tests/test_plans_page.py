@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -251,16 +252,24 @@ def test_a_decimal_comma_is_refused_not_read_as_thousands(page: PlansPage, qtbot
     assert (plan.sale_amount, plan.lead_amount) == (D("1250.00"), D("4.50"))
 
 
-def test_no_wrapped_text_of_the_form_is_cut_off(db: Database, qtbot: QtBot) -> None:
+def test_no_wrapped_text_of_the_form_is_cut_off(db: Database, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     """In a 1280x800 window the form is taller than its view: every hint, message and the cap advice still gets the
     height its lines need (a plain scroll area squeezed the advice to half), and the product rule's "flat per unit"
     fits its column."""
     from PySide6.QtWidgets import QComboBox, QLabel
 
     from desktop.services.demo import load_full_demo
+    from desktop.services.quality_score import CapSuggestion
+    from desktop.views import plan_editor
     from desktop.views.page_parts import FormScrollArea
 
-    load_full_demo(db)  # plans used by paid sheets (a banner over the form), partners of poor traffic quality
+    load_full_demo(db)  # plans used by paid sheets (a banner over the form)
+    # the advice as long as the demo's poor partners make it (which partners are poor depends on the day it is run)
+    reason = ("2 partners on this plan have poor traffic quality (Diego Haddad (33), Tom Novak (41)). A cap of "
+              "450.00 limits what bad traffic can cost; your best good-quality partner earned at most 372.10 in a "
+              "month (estimated at the plan's base rate over the last 3 complete months).")  # fmt: skip
+    advice = CapSuggestion(0, None, D("450.00"), "set", reason, ("Diego Haddad (33)", "Tom Novak (41)"))
+    monkeypatch.setattr(plan_editor, "suggested_cap", lambda db, plan_id: replace(advice, plan_id=plan_id))
     widget = PlansPage(db)
     qtbot.addWidget(widget)
     widget.resize(1090, 760)
