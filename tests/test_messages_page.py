@@ -19,12 +19,8 @@ from desktop.views.app import make_application
 from desktop.views.messages_page import AnnouncementDialog, MessagesPage
 
 
-@pytest.fixture
-def page(qtbot, db: Database, tmp_path: Path) -> MessagesPage:  # type: ignore[no-untyped-def]
-    setup_program(db)
-    ana = add_affiliate(db, "ANA", "Ana Silva", email="ana@example.com")
-    add_affiliate(db, "BEN", "Ben Kim", email="ben@example.com")
-    add_orders(db, [order("A1", ana, OCT, "600.00")])
+def shown_page(qtbot, db: Database, tmp_path: Path) -> MessagesPage:  # type: ignore[no-untyped-def]
+    """The page on `db`, shown at a laptop's size and loaded (its settings in tmp_path)."""
     make_application()
     widget = MessagesPage(db, settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(widget)
@@ -32,6 +28,16 @@ def page(qtbot, db: Database, tmp_path: Path) -> MessagesPage:  # type: ignore[n
     widget.show()
     qtbot.waitExposed(widget)
     widget.refresh()
+    return widget
+
+
+@pytest.fixture
+def page(qtbot, db: Database, tmp_path: Path) -> MessagesPage:  # type: ignore[no-untyped-def]
+    setup_program(db)
+    ana = add_affiliate(db, "ANA", "Ana Silva", email="ana@example.com")
+    add_affiliate(db, "BEN", "Ben Kim", email="ben@example.com")
+    add_orders(db, [order("A1", ana, OCT, "600.00")])
+    widget = shown_page(qtbot, db, tmp_path)
     widget.month.setCurrentIndex(widget.month.findData("2026-10"))
     return widget
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QDialog, QLabel
+from test_views_main_window import shown_window
 
 from desktop.db import Database
 from desktop.models import Affiliate
@@ -121,13 +122,7 @@ def test_the_announcement_dialog_says_whom_it_reaches(page: GuidelinesPage, db: 
 
 @pytest.fixture
 def window(qtbot, program: Database, qsettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    make_application()
-    win = MainWindow(program, settings=qsettings)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    setattr(win, "keep_unsaved_edits", lambda _leaving: True)  # noqa: B010
+    yield from shown_window(qtbot, program, qsettings)
 
 
 def test_new_terms_are_announced_from_the_messages_page(qtbot, window: MainWindow, db: Database) -> None:  # type: ignore[no-untyped-def]

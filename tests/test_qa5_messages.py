@@ -7,10 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 from test_fraud_helpers import add_affiliate, setup_program
+from test_messages_page import shown_page
 
 from desktop.db import Database
 from desktop.services.errors import ValidationFailed
@@ -23,7 +24,6 @@ from desktop.services.messages import (
     plan_change_text,
 )
 from desktop.services.plans import PlanInput, create_plan, current_version_id, freeze_version, update_plan
-from desktop.views.app import make_application
 from desktop.views.messages_page import AnnouncementDialog, MessagesPage
 
 YES, NO = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
@@ -33,14 +33,7 @@ YES, NO = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
 def page(qtbot, db: Database, tmp_path: Path) -> MessagesPage:  # type: ignore[no-untyped-def]
     setup_program(db)
     add_affiliate(db, "ANA", "Ana Silva", email="ana@example.com")
-    make_application()
-    widget = MessagesPage(db, settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(widget)
-    widget.resize(1250, 820)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.refresh()
-    return widget
+    return shown_page(qtbot, db, tmp_path)
 
 
 @pytest.mark.parametrize("answer", [NO, YES], ids=["not sent yet", "sent"])

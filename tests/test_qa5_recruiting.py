@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
+from test_recruiting_page import shown_page
 
 from desktop.db import Database
 from desktop.models import Affiliate
 from desktop.services.program_settings import ProgramSettings, save_program
-from desktop.views.app import make_application
 from desktop.views.recruiting_page import RecruitingPage
 from desktop.views.recruiting_parts import ROW_ROLE
 
@@ -21,14 +21,7 @@ def page(qtbot, db: Database) -> RecruitingPage:  # type: ignore[no-untyped-def]
     save_program(db, ProgramSettings(timezone="UTC", target_niches="hiking"))
     with db.write() as session:
         session.add(Affiliate(code="EVIL", name=NAME, status="applied", niches="<img src='x.png'>; hiking"))
-    make_application()
-    widget = RecruitingPage(db)
-    qtbot.addWidget(widget)
-    widget.resize(1250, 860)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.refresh()
-    return widget
+    return shown_page(qtbot, db)
 
 
 def test_a_candidate_named_with_markup_is_shown_as_written(page: RecruitingPage) -> None:

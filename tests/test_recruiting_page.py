@@ -40,8 +40,8 @@ def people(db: Database) -> dict[str, int]:
     return ids
 
 
-@pytest.fixture
-def page(qtbot, db: Database, people: dict[str, int]) -> RecruitingPage:  # type: ignore[no-untyped-def]
+def shown_page(qtbot, db: Database) -> RecruitingPage:  # type: ignore[no-untyped-def]
+    """The page on `db`, shown at a laptop's size and loaded."""
     make_application()
     widget = RecruitingPage(db)
     qtbot.addWidget(widget)
@@ -50,6 +50,11 @@ def page(qtbot, db: Database, people: dict[str, int]) -> RecruitingPage:  # type
     qtbot.waitExposed(widget)
     widget.refresh()
     return widget
+
+
+@pytest.fixture
+def page(qtbot, db: Database, people: dict[str, int]) -> RecruitingPage:  # type: ignore[no-untyped-def]
+    return shown_page(qtbot, db)
 
 
 def names_in(page: RecruitingPage, stage: str) -> list[str]:
