@@ -92,6 +92,10 @@ def price_month(terms: PlanTerms, period: str, unpaid: Sequence[OrderLine], befo
     taken off its latest lines themselves (their traces say how much), not off the sheet's row: the sheet's own
     month keeps its cap there, and the month an order belongs to shows every cent of its commission.
     """
+    if not before.lines and not late:  # the sheet's own month, the common case: the engine's figures as they are
+        computed = compute_period(terms, unpaid)
+        return MonthCommission(period, computed.lines, computed.gross, computed.over_cap, computed.commission,
+                               computed.sales, computed.sales_revenue, computed.leads, computed.signups)  # fmt: skip
     computed = compute_period(terms, [*before.lines, *unpaid])
     wanted = {(line.order_id, line.line_no) for line in unpaid}
     lines = [line for line in computed.lines if (line.order_id, line.line_no) in wanted]
