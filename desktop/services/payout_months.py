@@ -13,14 +13,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from desktop.models import CommissionLine, Conversion, ConversionLine, PayoutSheet
-from desktop.money import ZERO, from_cents, spread
+from desktop.models import CommissionLine, Conversion, PayoutSheet
+from desktop.money import ZERO, from_cents
 from desktop.services.commission_engine import LineCommission, OrderLine, PlanTerms, compute_period
+from desktop.services.metrics import month_orders
 from desktop.services.payout_refunds import cents, chunks
 from desktop.services.payout_types import period_end, period_start
 
@@ -167,35 +167,11 @@ def paid_before(
                 .where(in_month)
             ):
                 earned[affiliate_id] += int(amount)
-            lines = _approved_lines(session, in_month, currency)
+            lines: dict[int, list[OrderLine]] = defaultdict(list)
+            for affiliate_id, _, order in month_orders(session, month, chunk, and_(in_month, c.currency == currency)):
+                lines[affiliate_id].extend(order)
             for affiliate_id in chunk:
                 if affiliate_id in earned or affiliate_id in lines:
                     found[(affiliate_id, month)] = PaidBefore(tuple(lines.get(affiliate_id, ())),
                                                               from_cents(earned.get(affiliate_id, 0)))  # fmt: skip
     return found
-
-
-def _approved_lines(session: Session, condition: ColumnElement[bool], currency: str) -> dict[int, list[OrderLine]]:
-    """The approved orders meeting `condition`, as the engine takes them (net amount spread over the lines)."""
-    c, line = Conversion, ConversionLine
-    query = (
-        select(c.affiliate_id, c.id, c.order_id, c.type, c.occurred_at, cents(c.net_amount), line.line_no, line.sku,
-               line.quantity, cents(line.amount))  # fmt: skip
-        .outerjoin(line, line.conversion_id == c.id)
-        .where(condition, c.status == "approved", c.currency == currency)
-        .order_by(c.affiliate_id, c.id, line.line_no)
-    )
-    orders: dict[int, list[Any]] = defaultdict(list)
-    for row in session.execute(query):
-        orders[row[1]].append(row)
-    found: dict[int, list[OrderLine]] = defaultdict(list)
-    for rows in orders.values():
-        affiliate_id, _, order_id, kind, occurred_at, net, first_line = rows[0][:7]
-        amounts = [int(row[9] or 0) for row in rows] if first_line is not None else [int(net)]
-        for row, share in zip(rows, spread(int(net), amounts), strict=True):
-            number = row[6] if row[6] is not None else 1
-            quantity = row[8] if row[8] is not None else 1
-            found[affiliate_id].append(OrderLine(order_id, number, occurred_at, kind, from_cents(share), quantity,
-                                                 row[7]))  # fmt: skip
-    return found
-
